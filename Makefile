@@ -1,0 +1,109 @@
+# expedientes - every command a user or CI runs. `make` (or `make help`) lists the targets.
+#
+# Local state (warehouse, landing files, emulator pid and log) lives under EXPEDIENTES_DATA_DIR
+# (default ./data), so `make demo EXPEDIENTES_DATA_DIR=/tmp/x` runs everything in /tmp/x.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+MAKEFLAGS += --no-print-directory
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+UV := $(VENV)/bin/uv
+STAMP := $(VENV)/.setup-complete
+
+override EXPEDIENTES_DATA_DIR := $(abspath $(or $(EXPEDIENTES_DATA_DIR),$(CURDIR)/data))
+export EXPEDIENTES_DATA_DIR
+export PUBSUB_PROJECT_ID ?= expedientes-local
+export PUBSUB_EMULATOR_PORT ?= 8085
+export DBT_PROFILES_DIR := $(CURDIR)/dbt_project
+export DBT_SEND_ANONYMOUS_USAGE_STATS := false
+export DBT_VERSION_CHECK := false
+export UV_LINK_MODE := copy
+DBT_TARGET ?= local
+PYTEST_ARGS ?=
+
+.PHONY: help setup emulator-start emulator-stop emulator-status pubsub-init test lint format \
+	generate clean distclean demo stream build schedule docs dashboard bench reliability
+
+help: ## List every target with what it does
+	@echo "expedientes - Spanish civil case events: Pub/Sub -> Beam -> dbt (DuckDB locally, BigQuery in production)"
+	@echo
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[1m%-16s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@echo
+	@echo "Variables: EXPEDIENTES_DATA_DIR=$(EXPEDIENTES_DATA_DIR)  PUBSUB_EMULATOR_PORT=$(PUBSUB_EMULATOR_PORT)  PYTHON=$(PYTHON)"
+
+setup: $(STAMP) ## Create .venv and install the pinned lock file (a fast no-op when up to date)
+	@:
+
+$(STAMP): requirements.lock requirements-bootstrap.txt pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "error: Python 3.11+ is required; $(PYTHON) is " + sys.version.split()[0] + ". Run: make setup PYTHON=/path/to/python3.11")'
+	@test -x $(PY) || { echo "Creating $(VENV) with $$($(PYTHON) --version)"; $(PYTHON) -m venv $(VENV); }
+	@$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements-bootstrap.txt
+	@echo "Installing the pinned dependencies (requirements.lock) into $(VENV)"
+	@$(UV) pip sync --quiet --python $(PY) requirements.lock
+	@$(UV) pip install --quiet --python $(PY) --no-deps --no-build-isolation -e .
+	@touch $@
+	@echo "Environment ready: $(VENV)"
+
+emulator-start: setup ## Start the Pub/Sub emulator on 127.0.0.1 (no-op when running) and create topic + subscriptions
+	@$(PY) -m expedientes.emulator start --port $(PUBSUB_EMULATOR_PORT)
+	@eval "$$($(PY) -m expedientes.emulator env)" && $(PY) -m expedientes.pubsub_admin ensure --project $(PUBSUB_PROJECT_ID)
+
+emulator-stop: setup ## Stop the Pub/Sub emulator this project started (its whole process group)
+	@$(PY) -m expedientes.emulator stop
+
+emulator-status: setup ## Say whether the emulator runs, where, and its PUBSUB_EMULATOR_HOST (exit 3 when stopped)
+	@$(PY) -m expedientes.emulator status
+
+pubsub-init: setup ## Create topic, subscription and dead-letter topic on Pub/Sub (PUBSUB_EMULATOR_HOST or ADC)
+	@$(PY) -m expedientes.pubsub_admin ensure --project $(PUBSUB_PROJECT_ID)
+
+test: setup ## Run the test suite (starts its own emulator on a free port; needs no running services)
+	@$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: setup ## ruff (lint + format check), sqlfluff on the dbt project, derived files in sync
+	@$(VENV)/bin/ruff check .
+	@$(VENV)/bin/ruff format --check .
+	@$(PY) -m expedientes.seeds --check
+	@$(PY) -m expedientes.tables --check
+	@$(VENV)/bin/sqlfluff lint dbt_project/models dbt_project/data-tests dbt_project/macros
+
+format: setup ## Apply ruff's fixes and formatting, and sqlfluff's fixes to the dbt project
+	@$(VENV)/bin/ruff check --fix .
+	@$(VENV)/bin/ruff format .
+	@$(VENV)/bin/sqlfluff fix dbt_project/models dbt_project/data-tests dbt_project/macros
+
+generate: setup ## Re-export the files derived from the contract and the state machine (dbt seeds, table schemas)
+	@$(PY) -m expedientes.seeds
+	@$(PY) -m expedientes.tables
+
+clean: ## Stop the emulator and delete local state (EXPEDIENTES_DATA_DIR), dbt artifacts and caches; keeps .venv
+	@if [ -x $(PY) ]; then $(PY) -m expedientes.emulator stop; fi
+	@rm -rf "$(EXPEDIENTES_DATA_DIR)" dbt_project/target dbt_project/logs dbt_project/dbt_packages \
+		.pytest_cache .ruff_cache
+	@find . -path ./$(VENV) -prune -o -name __pycache__ -type d -exec rm -rf {} +
+	@echo "Removed local state in $(EXPEDIENTES_DATA_DIR) and build artifacts"
+
+distclean: clean ## clean, and delete the virtual environment too
+	@rm -rf $(VENV) *.egg-info
+
+# Targets of later issues: they say so and fail rather than pretend to work.
+demo: ## [not yet available, issue #6] The whole pipeline end to end on this machine
+	@echo "make demo: not yet available - it lands with issue #6 (End to end on a laptop)." >&2; exit 2
+stream: ## [not yet available, issue #6] Emulator + streaming pipeline + generator until interrupted
+	@echo "make stream: not yet available - it lands with issue #6." >&2; exit 2
+build: ## [not yet available, issue #5] dbt build on the local target
+	@echo "make build: not yet available - it lands with issue #5 (dbt project)." >&2; exit 2
+schedule: ## [not yet available, issue #6] dbt build every INTERVAL seconds
+	@echo "make schedule: not yet available - it lands with issue #6." >&2; exit 2
+docs: ## [not yet available, issue #6] dbt docs generate + serve on 127.0.0.1
+	@echo "make docs: not yet available - it lands with issue #6." >&2; exit 2
+dashboard: ## [not yet available, issue #6] The local dashboard on 127.0.0.1
+	@echo "make dashboard: not yet available - it lands with issue #6." >&2; exit 2
+bench: ## [not yet available, issue #7] Benchmarks of every stage, written to benchmarks/results
+	@echo "make bench: not yet available - it lands with issue #7 (Benchmarks)." >&2; exit 2
+reliability: ## [not yet available, issue #8] The full fault suite with its figures
+	@echo "make reliability: not yet available - it lands with issue #8 (Reliability)." >&2; exit 2

@@ -1,0 +1,82 @@
+"""CLIs reject bad input with a message (no traceback); the Makefile documents every target."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.conftest import REPO, python_module, run
+
+
+@pytest.mark.parametrize(
+    ("module", "args", "message"),
+    [
+        ("expedientes.emulator", ["start", "--port", "abc"], "invalid int value"),
+        ("expedientes.emulator", ["start", "--port", "70000"], "between 1 and 65535"),
+        ("expedientes.emulator", ["launch"], "invalid choice"),
+        ("expedientes.emulator", [], "required"),
+        ("expedientes.seeds", ["--bogus"], "unrecognized arguments"),
+        ("expedientes.tables", ["--bogus"], "unrecognized arguments"),
+        ("expedientes.pubsub_admin", ["ensure", "--nope"], "unrecognized arguments"),
+    ],
+)
+def test_bad_flags_get_a_message_not_a_traceback(
+    module: str, args: list[str], message: str
+) -> None:
+    result = python_module(module, *args)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    "module",
+    ["expedientes.emulator", "expedientes.seeds", "expedientes.tables", "expedientes.pubsub_admin"],
+)
+def test_every_cli_has_help(module: str) -> None:
+    result = python_module(module, "--help")
+    assert result.returncode == 0
+    assert "usage:" in result.stdout
+
+
+@pytest.mark.parametrize(("module", "issue"), [("generator", "#3"), ("beam_pipeline", "#4")])
+def test_stages_not_built_yet_say_so_and_fail(module: str, issue: str) -> None:
+    result = python_module(module)
+    assert result.returncode != 0
+    assert "not yet available" in result.stderr
+    assert issue in result.stderr
+
+
+def test_make_help_lists_every_target() -> None:
+    makefile = (REPO / "Makefile").read_text()
+    targets = set(re.findall(r"^([a-z][a-z-]*):", makefile, flags=re.M))
+    result = run(["make", "help"])
+    assert result.returncode == 0
+    listed = set(re.findall(r"^\s+(?:\x1b\[1m)?([a-z][a-z-]*)", result.stdout, flags=re.M))
+    assert targets <= listed, f"missing from make help: {targets - listed}"
+    for required in (
+        "setup",
+        "emulator-start",
+        "emulator-stop",
+        "emulator-status",
+        "test",
+        "lint",
+        "clean",
+    ):
+        assert required in listed
+
+
+@pytest.mark.parametrize("target", ["demo", "bench"])
+def test_placeholder_targets_do_not_pretend_to_work(target: str) -> None:
+    result = run(["make", target])
+    assert result.returncode != 0
+    assert "not yet available" in result.stderr
+
+
+def test_python_code_is_ruff_clean() -> None:
+    ruff = REPO / ".venv" / "bin" / "ruff"
+    check = run([str(ruff), "check", "."])
+    assert check.returncode == 0, check.stdout
+    fmt = run([str(ruff), "format", "--check", "."])
+    assert fmt.returncode == 0, fmt.stdout
