@@ -46,3 +46,28 @@ def topic_path(project: str, topic: str) -> str:
 
 def subscription_path(project: str, subscription: str) -> str:
     return f"projects/{project}/subscriptions/{subscription}"
+
+
+#: The local staging "tables": the pipeline lands immutable JSONL files (one per bundle, written
+#: under a hidden name and renamed when complete) in these folders under the data dir; dbt-duckdb
+#: and the generator read them with DuckDB's read_json. Only dbt opens the DuckDB file itself.
+STAGING_LANDING = "landing/staging"
+DEAD_LETTER_LANDING = "landing/dead_letter"
+
+
+def staging_landing_dir() -> Path:
+    return data_dir() / STAGING_LANDING
+
+
+def dead_letter_landing_dir() -> Path:
+    return data_dir() / DEAD_LETTER_LANDING
+
+
+#: BigQuery (production): the same environment variables as dbt's ``bigquery`` target.
+def gcp_project() -> str | None:
+    return os.environ.get("EXPEDIENTES_GCP_PROJECT") or os.environ.get("GOOGLE_CLOUD_PROJECT")
+
+
+def bq_raw_dataset() -> str:
+    """The dataset of the pipeline's staging and dead-letter tables (``raw`` in DESIGN.md)."""
+    return os.environ.get("EXPEDIENTES_BQ_RAW_DATASET", "raw")

@@ -1,7 +1,8 @@
-"""``python -m generator`` - not yet available (issue #3)."""
+"""``python -m generator`` - see :mod:`generator.cli`."""
 
 import sys
 
+from generator.cli import main
+
 if __name__ == "__main__":
-    print("generator: not yet available; it lands with issue #3 (Generator).", file=sys.stderr)
-    sys.exit(2)
+    sys.exit(main())

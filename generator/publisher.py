@@ -1,0 +1,159 @@
+"""Where generated messages go: Pub/Sub (confirmed publishing) or a JSONL file.
+
+:class:`PubSubSink` publishes with the official client, batching for large loads, ordering
+enabled on the publisher and flow control so a 100k-event load runs in bounded memory. Every
+publish future is checked; :meth:`PubSubSink.close` waits until each message is confirmed or
+failed, and the command exits non-zero with the failure count when any failed.
+
+Ordering keys: every message of a case carries the same ordering key, so Pub/Sub delivers a
+case's events in publish order. By default the key is the case's *bucket*
+(``ref-bucket-NN``, a hash of ``ref`` into 32 buckets) rather than the bare ``ref``: the
+Python client runs one sequencer and one commit thread per ordering key, so with one key per
+case every batch holds one or two messages (measured here: about 800 msg/s against the
+emulator, against 12-18k msg/s with 16-64 keys). Buckets keep the per-case order guarantee and
+the batching. ``--ordering ref`` uses the bare ref; ``--ordering none`` disables ordering.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import urllib.error
+import urllib.request
+import zlib
+from concurrent import futures
+from pathlib import Path
+from typing import IO
+
+from google.api_core import exceptions
+from google.cloud import pubsub_v1
+
+from expedientes import settings
+from generator.faults import Message
+
+ORDERING_CHOICES = ("bucket", "ref", "none")
+BUCKETS = 32
+
+
+class SinkError(RuntimeError):
+    """The destination cannot take messages (unreachable emulator, missing topic, ...)."""
+
+
+def topic_path(topic: str, project: str) -> str:
+    """Accept a topic id or a full ``projects/P/topics/T`` path."""
+    return topic if topic.startswith("projects/") else settings.topic_path(project, topic)
+
+
+def ordering_key(ref: str, ordering: str) -> str:
+    if ordering == "none":
+        return ""
+    if ordering == "ref":
+        return ref
+    return f"ref-bucket-{zlib.crc32(ref.encode()) % BUCKETS:02d}"
+
+
+class JsonlSink:
+    """Writes each message body as one line (the dry run, and backfill's ``--out``)."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._file: IO[bytes] = open(path, "wb")  # noqa: SIM115 - closed in close()
+        self.sent = 0
+
+    def send(self, message: Message) -> None:
+        self._file.write(message.data.replace(b"\n", b" ") + b"\n")
+        self.sent += 1
+
+    def close(self) -> tuple[int, int, list[str]]:
+        self._file.close()
+        return self.sent, 0, []
+
+
+class PubSubSink:
+    """Publishes with confirmation; counts confirmed and failed messages."""
+
+    def __init__(self, topic: str, ordering: str = "bucket", max_in_flight: int = 20_000) -> None:
+        self.topic = topic
+        self.ordering = ordering
+        self.client = pubsub_v1.PublisherClient(
+            batch_settings=pubsub_v1.types.BatchSettings(
+                max_messages=1000, max_bytes=2_000_000, max_latency=0.05
+            ),
+            publisher_options=pubsub_v1.types.PublisherOptions(
+                enable_message_ordering=ordering != "none",
+                flow_control=pubsub_v1.types.PublishFlowControl(
+                    message_limit=max_in_flight,
+                    byte_limit=64 * 1024 * 1024,
+                    limit_exceeded_behavior=pubsub_v1.types.LimitExceededBehavior.BLOCK,
+                ),
+            ),
+        )
+        self._lock = threading.Lock()
+        self._pending: set[futures.Future] = set()
+        self.confirmed = 0
+        self.failed = 0
+        self.errors: list[str] = []
+
+    def check_reachable(self, timeout: float = 10.0) -> None:
+        """Fail fast, in one line, when the emulator or the topic is not there."""
+        host = os.environ.get("PUBSUB_EMULATOR_HOST")
+        if host:
+            try:
+                with urllib.request.urlopen(f"http://{host}/", timeout=timeout / 5):
+                    pass
+            except (urllib.error.URLError, OSError) as exc:
+                raise SinkError(
+                    f"the Pub/Sub emulator at {host} does not answer ({exc}); "
+                    "start it with `make emulator-start`"
+                ) from None
+        try:
+            self.client.get_topic(request={"topic": self.topic}, timeout=timeout)
+        except exceptions.NotFound:
+            raise SinkError(
+                f"topic {self.topic} does not exist; create it with "
+                "`make emulator-start` (emulator) "
+                "or `make pubsub-init`"
+            ) from None
+        except exceptions.GoogleAPIError as exc:
+            raise SinkError(f"cannot reach Pub/Sub topic {self.topic}: {exc}") from None
+
+    def send(self, message: Message) -> None:
+        key = ordering_key(message.ref, self.ordering)
+        future = self.client.publish(
+            self.topic, message.data, ordering_key=key, **message.attributes
+        )
+        with self._lock:
+            self._pending.add(future)
+        future.add_done_callback(lambda f, key=key: self._done(f, key))
+
+    def _done(self, future: futures.Future, key: str) -> None:
+        error = future.exception()
+        with self._lock:
+            self._pending.discard(future)
+            if error is None:
+                self.confirmed += 1
+                return
+            self.failed += 1
+            if len(self.errors) < 5:
+                self.errors.append(f"{type(error).__name__}: {error}")
+        if key:  # a failed ordered publish pauses its key; let the next messages through
+            self.client.resume_publish(self.topic, key)
+
+    def close(self, timeout: float = 300.0) -> tuple[int, int, list[str]]:
+        """Wait for every future; return (confirmed, failed, a few error messages)."""
+        with self._lock:
+            pending = list(self._pending)
+        futures.wait(pending, timeout=timeout)
+        with self._lock:
+            unresolved = len(self._pending)
+            if unresolved:
+                self.failed += unresolved
+                self.errors.append(f"{unresolved} messages still unconfirmed after {timeout:.0f} s")
+        self.client.stop()
+        return self.confirmed, self.failed, self.errors
+
+
+def summary_json(summary: dict) -> str:
+    return json.dumps(summary, indent=2, ensure_ascii=False, sort_keys=True)
