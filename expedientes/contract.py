@@ -26,7 +26,7 @@ import json
 import math
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
 from importlib import resources
@@ -53,6 +53,7 @@ ERROR_TYPES: dict[str, str] = {
     "negative_cuantia": "cuantia is below zero",
     "invalid_cuantia": "cuantia has more than 2 decimals, is not finite or is absurdly large",
     "invalid_timestamp": "event_ts is not an RFC 3339 UTC timestamp of a real instant",
+    "event_ts_out_of_range": "event_ts is before LEC 1/2000 or lies far in the future",
     "unsupported_schema_version": "schema_version is not a version this pipeline knows (1)",
     "invalid_value": "a text field breaks its length or character rules",
     "write_failed": "the event was valid but the sink rejected it (the sink's error is kept)",
@@ -161,7 +162,9 @@ def _depth(value: Any, limit: int) -> int:
     return deepest
 
 
-def parse(payload: bytes | str) -> tuple[dict[str, Any] | None, list[Violation]]:
+def parse(
+    payload: bytes | str, now: datetime | None = None
+) -> tuple[dict[str, Any] | None, list[Violation]]:
     """Decode and validate one message body.
 
     Returns ``(event, [])`` for a valid event (the decoded object, extra fields included) and
@@ -191,7 +194,7 @@ def parse(payload: bytes | str) -> tuple[dict[str, Any] | None, list[Violation]]
     if _depth(decoded, max_depth) > max_depth:
         message = f"payload nests deeper than the contract's {max_depth} levels"
         return None, [Violation("nesting_too_deep", None, message)]
-    violations = validate(decoded)
+    violations = validate(decoded, now=now)
     return (decoded if isinstance(decoded, dict) else None), violations
 
 
@@ -204,10 +207,11 @@ def parse_or_raise(payload: bytes | str) -> dict[str, Any]:
     return event
 
 
-def validate(event: Any) -> list[Violation]:
+def validate(event: Any, now: datetime | None = None) -> list[Violation]:
     """Every way ``event`` (a decoded JSON value) breaks the contract; empty when valid.
 
     Violations come in the schema's field order, so the first one is a stable primary reason.
+    ``now`` (default: the current time) bounds how far in the future ``event_ts`` may lie.
     """
     if not isinstance(event, dict):
         message = f"event must be a JSON object, got {_type_name(event)}"
@@ -217,7 +221,7 @@ def validate(event: Any) -> list[Violation]:
     for error in _validator().iter_errors(event):
         found.extend(_from_schema_error(error, event))
     found = _one_per_field_and_type(found)
-    found.extend(_semantic_violations(event, already={v.field for v in found}))
+    found.extend(_semantic_violations(event, already={v.field for v in found}, now=now))
     found.sort(key=lambda v: order.get(v.field or "", len(order)))
     return found
 
@@ -268,7 +272,9 @@ def _from_schema_error(error: jsonschema.ValidationError, event: dict) -> list[V
     return [Violation(error_type, field, message)]
 
 
-def _semantic_violations(event: dict, already: set[str | None]) -> list[Violation]:
+def _semantic_violations(
+    event: dict, already: set[str | None], now: datetime | None
+) -> list[Violation]:
     """Rules JSON Schema cannot express; skipped for fields that already failed the schema."""
     found: list[Violation] = []
     procedimiento, estado = event.get("procedimiento"), event.get("estado")
@@ -302,11 +308,29 @@ def _semantic_violations(event: dict, already: set[str | None]) -> list[Violatio
     event_ts = event.get("event_ts")
     if "event_ts" not in already and isinstance(event_ts, str):
         try:
-            parse_event_ts(event_ts)
+            instant = parse_event_ts(event_ts)
         except ValueError as exc:
             message = f"event_ts {_clip(event_ts)} is not a real instant: {exc}"
             found.append(Violation("invalid_timestamp", "event_ts", message))
+        else:
+            found.extend(_out_of_range(instant, event_ts, now))
     return found
+
+
+def _out_of_range(instant: datetime, text: str, now: datetime | None) -> list[Violation]:
+    rules = limits()
+    earliest = parse_event_ts(rules["event_ts_not_before"])
+    latest = (now or datetime.now(UTC)) + timedelta(days=rules["event_ts_max_days_ahead"])
+    if instant < earliest:
+        message = f"event_ts {text} is before LEC 1/2000 came into force ({earliest.date()})"
+    elif instant > latest:
+        message = (
+            f"event_ts {text} is more than {rules['event_ts_max_days_ahead']} days "
+            "after it was read"
+        )
+    else:
+        return []
+    return [Violation("event_ts_out_of_range", "event_ts", message)]
 
 
 _UTC_SUFFIX = re.compile(r"(Z|\+00:00)$")

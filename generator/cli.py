@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
-from expedientes import settings
+from expedientes import contract, settings
 from generator import commands, status
 from generator.faults import FaultPlan
 from generator.publisher import (
@@ -52,6 +52,13 @@ def _number(convert, expected: str, valid, rule: str):
 
 _positive_int = _number(int, "a whole number", lambda v: v > 0, "greater than 0")
 _share = _number(float, "a share between 0 and 1", lambda v: 0.0 <= v <= 1.0, "between 0 and 1")
+_horizon = _number(
+    int,
+    "a number of days",
+    lambda v: 0 <= v <= contract.limits()["event_ts_max_days_ahead"] - 7,
+    f"between 0 and {contract.limits()['event_ts_max_days_ahead'] - 7} "
+    "(a week short of the contract's limit, for re-sends and clock skew)",
+)
 _rate = _number(float, "events per second", lambda v: 0 < v < float("inf"), "greater than 0")
 
 
@@ -186,6 +193,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="warehouse to read the status from, as the dbt targets (default: %(default)s)",
     )
     stream.add_argument(
+        "--horizon-days",
+        type=_horizon,
+        default=350,
+        metavar="DAYS",
+        help="business time may run at most this many days past today (default: %(default)s; "
+        "a week short of the contract's event_ts_max_days_ahead)",
+    )
+    stream.add_argument(
         "--dry-run", action="store_true", help="write to --out instead of publishing"
     )
     stream.add_argument(
@@ -256,7 +271,12 @@ def main(argv: list[str] | None = None) -> int:
                     "(`python -m generator backfill ... --publish` with the pipeline running, "
                     "or `make demo`)"
                 )
-            events = commands.stream_events(known, args.events, args.seed, args.new_cases)
+            horizon = datetime.combine(datetime.now(UTC).date(), time(0), UTC) + timedelta(
+                days=args.horizon_days
+            )
+            events = commands.stream_events(
+                known, args.events, args.seed, args.new_cases, horizon=horizon
+            )
             total = args.events
             sinks = _sinks(args, publish=not args.dry_run)
         summary = commands.run(events, total, sinks, plan, args.seed, args.rate, label=args.command)

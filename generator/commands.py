@@ -32,7 +32,11 @@ def backfill_events(n_cases: int, seed: int, as_of: datetime) -> Iterator[dict]:
 
 
 def stream_events(
-    known: list[status.CaseStatus], n_events: int, seed: int, new_cases: float
+    known: list[status.CaseStatus],
+    n_events: int,
+    seed: int,
+    new_cases: float,
+    horizon: datetime | None = None,
 ) -> Iterator[dict]:
     """``n_events`` next events in the order they happen.
 
@@ -40,7 +44,9 @@ def stream_events(
     latest event and after the warehouse's "now", the latest event time it holds); the stream
     emits the earliest scheduled event, schedules that case's following one, and so advances a
     simulated clock. A share ``new_cases`` of the events instead files a new case on the
-    clock's current day. The wall clock plays no part: the seed decides.
+    clock's current day. The clock never passes ``horizon``: when every scheduled event lies
+    beyond it, the stream files new cases instead (the contract rejects business times far
+    ahead of the time they are read). Given the same warehouse, horizon and seed, the same events.
     """
     rng = random.Random(f"expedientes-stream:{seed}")
     refs = cases.RefAllocator()
@@ -61,7 +67,8 @@ def stream_events(
             schedule(case)
     clock = now
     for _ in range(n_events):
-        if not queue or rng.random() < new_cases:
+        due = bool(queue) and (horizon is None or queue[0][0] <= horizon)
+        if not due or rng.random() < new_cases:
             case, event = cases.file_case(rng, refs, clock.date())
             schedule(case)
             yield event

@@ -203,4 +203,26 @@ def test_the_next_event_of_any_case_is_legal_and_later(drawn) -> None:
     assert proc.is_legal(before_state, event["estado"])
     assert event["estado"] not in seen
     assert _ts(event) > before_ts
-    assert contract.validate(event) == []
+    assert contract.validate(event, now=_ts(event)) == []  # as read when it happens
+
+
+def test_the_stream_never_runs_past_its_horizon(backfill) -> None:
+    from generator.status import CaseStatus
+
+    known = [
+        CaseStatus(
+            ref,
+            ev[0]["procedimiento"],
+            ev[0]["juzgado"],
+            frozenset(e["estado"] for e in ev),
+            _ts(ev[-1]),
+            None,
+        )
+        for ref, ev in backfill.items()
+    ]
+    horizon = AS_OF + timedelta(days=30)
+    events = list(commands.stream_events(known, 3000, seed=2, new_cases=0.05, horizon=horizon))
+    assert len(events) == 3000
+    assert max(_ts(e) for e in events) <= horizon + timedelta(days=1)
+    times = [_ts(e) for e in events if e["estado"] != "demanda"]
+    assert times == sorted(times), "next events come in the order they happen"
