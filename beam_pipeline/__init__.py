@@ -1,6 +1,9 @@
 """The Apache Beam pipeline: Pub/Sub (or JSONL files) -> parse and validate against the event
-contract -> deduplicate -> append-only staging table, with dead letters for what fails.
+contract -> deduplicate -> append-only staging, with dead letters for what fails.
 
-Not yet available: it lands with issue #4 (Beam pipeline). It will validate with
-:mod:`expedientes.contract` and write the tables described in :mod:`expedientes.tables`.
+Modules: :mod:`beam_pipeline.options` (the ``PipelineOptions`` subclass),
+:mod:`beam_pipeline.validate` (the parsing ``DoFn`` with its dead-letter output and the staging
+row), :mod:`beam_pipeline.dedup` (stateful dedup on ``event_id``), :mod:`beam_pipeline.sinks`
+(landing files locally, BigQuery in production), :mod:`beam_pipeline.pipeline` (the composite
+transforms and ``main``).
 """

@@ -1,9 +1,8 @@
-"""``python -m beam_pipeline`` - not yet available (issue #4)."""
+"""``python -m beam_pipeline`` - see :mod:`beam_pipeline.pipeline`."""
 
 import sys
 
+from beam_pipeline.pipeline import main
+
 if __name__ == "__main__":
-    print(
-        "beam_pipeline: not yet available; it lands with issue #4 (Beam pipeline).", file=sys.stderr
-    )
-    sys.exit(2)
+    sys.exit(main())

@@ -57,6 +57,7 @@ ERROR_TYPES: dict[str, str] = {
     "unsupported_schema_version": "schema_version is not a version this pipeline knows (1)",
     "invalid_value": "a text field breaks its length or character rules",
     "write_failed": "the event was valid but the sink rejected it (the sink's error is kept)",
+    "validation_error": "the validator itself failed (a bug); the message is kept for replay",
 }
 
 #: (field, JSON Schema keyword) -> error type; then keyword alone; anything else is invalid_value.
