@@ -25,7 +25,13 @@ export UV_LINK_MODE := copy
 DBT_TARGET ?= local
 PYTEST_ARGS ?=
 
-.PHONY: help setup emulator-start emulator-stop emulator-status pubsub-init test lint format \
+GCP_PROJECT ?=
+GCP_REGION ?= europe-west1
+GCP_BUCKET ?=
+IMAGE_TAG ?= $(shell date -u +%Y%m%d-%H%M%S)
+DRY_RUN ?=
+
+.PHONY: compact deploy-pipeline help setup emulator-start emulator-stop emulator-status pubsub-init test lint format \
 	generate clean distclean demo stream build schedule docs dashboard bench reliability
 
 help: ## List every target with what it does
@@ -69,6 +75,7 @@ lint: setup ## ruff (lint + format check), sqlfluff on the dbt project, derived 
 	@$(VENV)/bin/ruff format --check .
 	@$(PY) -m expedientes.seeds --check
 	@$(PY) -m expedientes.tables --check
+	@$(PY) -m beam_pipeline.flex_template metadata --check
 	@$(VENV)/bin/sqlfluff lint dbt_project/models dbt_project/data-tests dbt_project/macros
 
 format: setup ## Apply ruff's fixes and formatting, and sqlfluff's fixes to the dbt project
@@ -76,9 +83,10 @@ format: setup ## Apply ruff's fixes and formatting, and sqlfluff's fixes to the 
 	@$(VENV)/bin/ruff format .
 	@$(VENV)/bin/sqlfluff fix dbt_project/models dbt_project/data-tests dbt_project/macros
 
-generate: setup ## Re-export the files derived from the contract and the state machine (dbt seeds, table schemas)
+generate: setup ## Re-export the derived files: dbt seeds, table schemas, Flex Template metadata
 	@$(PY) -m expedientes.seeds
 	@$(PY) -m expedientes.tables
+	@$(PY) -m beam_pipeline.flex_template metadata
 
 clean: ## Stop the emulator and delete local state (EXPEDIENTES_DATA_DIR), dbt artifacts and caches; keeps .venv
 	@if [ -x $(PY) ]; then $(PY) -m expedientes.emulator stop; fi
@@ -89,6 +97,15 @@ clean: ## Stop the emulator and delete local state (EXPEDIENTES_DATA_DIR), dbt a
 
 distclean: clean ## clean, and delete the virtual environment too
 	@rm -rf $(VENV) *.egg-info
+
+compact: setup ## Merge the landing folders' small per-bundle files into one file per past day
+	@$(PY) -m beam_pipeline.compact
+
+deploy-pipeline: setup ## Build the Dataflow Flex Template and launch it: GCP_PROJECT= GCP_BUCKET= [GCP_REGION=] (DRY_RUN=1 prints the commands)
+	@if [ -z "$(GCP_PROJECT)" ] || [ -z "$(GCP_BUCKET)" ]; then \
+		echo "error: set GCP_PROJECT and GCP_BUCKET (and GCP_REGION, default $(GCP_REGION)); DRY_RUN=1 only prints" >&2; exit 2; fi
+	@$(PY) -m beam_pipeline.flex_template commands --project "$(GCP_PROJECT)" --region "$(GCP_REGION)" \
+		--bucket "$(GCP_BUCKET)" --tag "$(IMAGE_TAG)" $(if $(DRY_RUN),,--run)
 
 # Targets of later issues: they say so and fail rather than pretend to work.
 demo: ## [not yet available, issue #6] The whole pipeline end to end on this machine

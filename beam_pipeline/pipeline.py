@@ -85,19 +85,26 @@ class ReadMessages(beam.PTransform):
 class IngestEvents(beam.PTransform):
     """Raw messages -> (staging rows, dead-letter rows)."""
 
-    def __init__(self, dedup_ttl_seconds: int = 600, streaming: bool = True) -> None:
+    def __init__(self, dedup_ttl_seconds: int = 600, dedup_mode: str = "state") -> None:
         super().__init__()
         self.dedup_ttl_seconds = dedup_ttl_seconds
-        self.streaming = streaming
+        self.dedup_mode = dedup_mode
 
     def expand(self, messages):
         checked = messages | "Validate" >> ValidateEvents()
         staging = (
             checked[VALID]
-            | "Deduplicate" >> DeduplicateEvents(self.dedup_ttl_seconds, self.streaming)
+            | "Deduplicate" >> DeduplicateEvents(self.dedup_ttl_seconds, self.dedup_mode)
             | "AddIngestMetadata" >> AddIngestMetadata()
         )
         return staging, checked[DEAD_LETTER]
+
+
+def dedup_mode(standard: StandardOptions) -> str:
+    """Exact grouping in batch; state across workers on Dataflow; a process cache locally."""
+    if not standard.streaming:
+        return "batch"
+    return "state" if "Dataflow" in (standard.runner or "") else "memory"
 
 
 def build(pipeline: beam.Pipeline, options: PipelineOptions) -> None:
@@ -108,7 +115,7 @@ def build(pipeline: beam.Pipeline, options: PipelineOptions) -> None:
     outputs = (
         pipeline
         | "Read" >> ReadMessages(o, on_dataflow)
-        | "Ingest" >> IngestEvents(o.dedup_ttl_seconds, bool(standard.streaming))
+        | "Ingest" >> IngestEvents(o.dedup_ttl_seconds, dedup_mode(standard))
     )
     if o.sink == "bigquery":
         method = o.bigquery_write_method or (
@@ -203,8 +210,12 @@ def main(argv: list[str] | None = None) -> int:
     pipeline = beam.Pipeline(options=options)
     build(pipeline, options)
     result = pipeline.run()
-    streaming = options.view_as(StandardOptions).streaming
-    if streaming:
+    standard = options.view_as(StandardOptions)
+    if "Dataflow" in (standard.runner or ""):
+        job = getattr(result, "job_id", lambda: None)()
+        print(f"submitted to Dataflow: job {job}")  # the template launcher must not wait
+        return 0
+    if standard.streaming:
         print("streaming; Ctrl-C (or SIGTERM) stops it", file=sys.stderr)
 
         def stop(_signum, _frame):

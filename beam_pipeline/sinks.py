@@ -135,6 +135,8 @@ class WriteBigQueryTables(beam.PTransform):
             write_disposition=beam.io.BigQueryDisposition.WRITE_APPEND,
             additional_bq_parameters=extra,
             triggering_frequency=60 if self.streaming and self.method == "FILE_LOADS" else None,
+            # streaming inserts: retry transient errors, hand permanent ones to the dead letters
+            insert_retry_strategy="RETRY_ON_TRANSIENT_ERROR",
         )
 
     def expand(self, outputs):
@@ -143,10 +145,15 @@ class WriteBigQueryTables(beam.PTransform):
         result = self._write(
             "WriteStaging", staging_json, self.staging_table, tables.STAGING, "ingested_at"
         )
-        refused = result.failed_rows_with_errors | "RefusedToDeadLetters" >> beam.Map(
-            failed_insert_to_dead_letter
-        )
-        all_dead = (dead_letters, refused) | "AllDeadLetters" >> beam.Flatten()
+        if self.method == "FILE_LOADS":
+            # Load jobs have no per-row failures: a refused load fails the (batch) run loudly
+            # and the replay can be re-run; no row is dropped.
+            all_dead = dead_letters
+        else:
+            refused = result.failed_rows_with_errors | "RefusedToDeadLetters" >> beam.Map(
+                failed_insert_to_dead_letter
+            )
+            all_dead = (dead_letters, refused) | "AllDeadLetters" >> beam.Flatten()
         dead_json = all_dead | "DeadLettersToJson" >> beam.Map(_bigquery_json)
         self._write(
             "WriteDeadLetters", dead_json, self.dead_letter_table, tables.DEAD_LETTER, "failed_at"

@@ -9,9 +9,11 @@ from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from beam_pipeline import pipeline
+from expedientes import tables
 from generator import commands
 from generator.faults import FaultInjector, FaultPlan
 from generator.publisher import JsonlSink, PubSubSink
@@ -27,6 +29,19 @@ def read_rows(folder: Path) -> list[dict]:
         for path in sorted(folder.rglob("*.jsonl"))
         for line in path.read_text().splitlines()
     ]
+
+
+def duckdb_count(folder: Path) -> int:
+    if not any(folder.rglob("*.jsonl")):
+        return 0
+    columns = tables.duckdb_columns(tables.STAGING)
+    spec = "{" + ", ".join(f"'{k}': '{v}'" for k, v in columns.items()) + "}"
+    query = (
+        f"select count(*) from read_json('{folder}/**/*.jsonl', format = 'newline_delimited', "
+        f"columns = {spec}, hive_partitioning = true)"
+    )
+    with duckdb.connect() as con:
+        return con.execute(query).fetchone()[0]
 
 
 def faulty_messages(n_cases: int, seed: int):
@@ -87,17 +102,22 @@ def test_streaming_from_the_emulator_matches_batch_replay(pubsub_resources, tmp_
         assert (confirmed, failed) == (len(messages), 0)
         deadline = time.monotonic() + 120
         staged, dead = [], []
+        seen_by_duckdb: list[int] = []
         while time.monotonic() < deadline:
+            # a concurrent reader (DuckDB, as dbt-duckdb reads the landing) never meets a
+            # half-written file: every read parses, and the count only grows
+            seen_by_duckdb.append(duckdb_count(landing / "staging"))
             staged, dead = read_rows(landing / "staging"), read_rows(landing / "dead_letter")
             if len(staged) >= len(events) and len(dead) >= report.malformed:
                 break
-            time.sleep(0.5)
+            time.sleep(0.2)
         time.sleep(2)  # anything more (a duplicate slipping through) would land now
         staged, dead = read_rows(landing / "staging"), read_rows(landing / "dead_letter")
     finally:
         result.cancel()
 
     assert len(staged) == len(events), "every valid event once, no duplicate"
+    assert seen_by_duckdb == sorted(seen_by_duckdb) and len(seen_by_duckdb) > 1
     assert Counter(r["error_type"] for r in dead) == report.malformed_by_error_type
     assert all(r["message_id"] and r["publish_time"] for r in staged)
     assert all(r["message_id"] for r in dead)

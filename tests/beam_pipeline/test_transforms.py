@@ -92,7 +92,7 @@ def _valid(event_id: str, estado: str = "demanda") -> dict:
 def test_batch_dedup_keeps_one_per_event_id_and_counts_the_rest() -> None:
     p = batch_pipeline()
     items = [_valid("a"), _valid("b"), _valid("a"), _valid("a"), _valid("c")]
-    out = p | beam.Create(items) | DeduplicateEvents(streaming=False)
+    out = p | beam.Create(items) | DeduplicateEvents(mode="batch")
     assert_that(out | beam.Map(lambda v: v["event"]["event_id"]), equal_to(["a", "b", "c"]))
     result = p.run()
     result.wait_until_finish()
@@ -119,7 +119,24 @@ def test_streaming_dedup_drops_redeliveries_that_arrive_late_and_out_of_order() 
         .advance_watermark_to_infinity()
     )
     with TestPipeline(options=options) as p:
-        out = p | stream | DeduplicateEvents(ttl_seconds=600, streaming=True)
+        stateful = p | stream | DeduplicateEvents(ttl_seconds=600, mode="state")
+        assert_that(
+            stateful | beam.Map(lambda v: v["event"]["event_id"]), equal_to(["e1", "e2", "e0"])
+        )
+
+
+def test_streaming_dedup_in_process_memory_drops_redeliveries_across_bundles() -> None:
+    options = PipelineOptions(["--runner=BundleBasedDirectRunner"])
+    options.view_as(StandardOptions).streaming = True
+    stream = (
+        TestStream()
+        .add_elements([_valid("e1"), _valid("e2")])
+        .advance_processing_time(5)
+        .add_elements([_valid("e1"), _valid("e0"), _valid("e2"), _valid("e0")])
+        .advance_watermark_to_infinity()
+    )
+    with TestPipeline(options=options) as p:
+        out = p | stream | DeduplicateEvents(ttl_seconds=600, mode="memory")
         assert_that(out | beam.Map(lambda v: v["event"]["event_id"]), equal_to(["e1", "e2", "e0"]))
 
 
