@@ -31,7 +31,7 @@ GCP_BUCKET ?=
 IMAGE_TAG ?= $(shell date -u +%Y%m%d-%H%M%S)
 DRY_RUN ?=
 
-.PHONY: compact deploy-pipeline help setup emulator-start emulator-stop emulator-status pubsub-init test lint format \
+.PHONY: build compact deploy-pipeline help setup emulator-start emulator-stop emulator-status pubsub-init test lint format \
 	generate clean distclean demo stream build schedule docs dashboard bench reliability
 
 help: ## List every target with what it does
@@ -98,6 +98,10 @@ clean: ## Stop the emulator and delete local state (EXPEDIENTES_DATA_DIR), dbt a
 distclean: clean ## clean, and delete the virtual environment too
 	@rm -rf $(VENV) *.egg-info
 
+build: setup ## dbt build (seeds, models, tests) on DBT_TARGET (default local: $EXPEDIENTES_DATA_DIR/warehouse.duckdb)
+	@mkdir -p "$(EXPEDIENTES_DATA_DIR)"
+	@cd dbt_project && ../$(VENV)/bin/dbt build --target $(DBT_TARGET)
+
 compact: setup ## Merge the landing folders' small per-bundle files into one file per past day
 	@$(PY) -m beam_pipeline.compact
 
@@ -112,8 +116,6 @@ demo: ## [not yet available, issue #6] The whole pipeline end to end on this mac
 	@echo "make demo: not yet available - it lands with issue #6 (End to end on a laptop)." >&2; exit 2
 stream: ## [not yet available, issue #6] Emulator + streaming pipeline + generator until interrupted
 	@echo "make stream: not yet available - it lands with issue #6." >&2; exit 2
-build: ## [not yet available, issue #5] dbt build on the local target
-	@echo "make build: not yet available - it lands with issue #5 (dbt project)." >&2; exit 2
 schedule: ## [not yet available, issue #6] dbt build every INTERVAL seconds
 	@echo "make schedule: not yet available - it lands with issue #6." >&2; exit 2
 docs: ## [not yet available, issue #6] dbt docs generate + serve on 127.0.0.1

@@ -96,6 +96,24 @@ class Procedure:
     def is_legal(self, source: str, target: str) -> bool:
         return any(t.source == source and t.target == target for t in self.transitions)
 
+    def reachable(self) -> dict[tuple[str, str], int]:
+        """(from, to) -> the fewest legal steps from one state to the other (1 = a transition)."""
+        out: dict[tuple[str, str], int] = {}
+        for start in self.state_names():
+            frontier, steps = [start], 0
+            seen = {start}
+            while frontier:
+                steps += 1
+                following = []
+                for state in frontier:
+                    for move in self.next_transitions(state):
+                        if move.target not in seen:
+                            seen.add(move.target)
+                            out[(start, move.target)] = steps
+                            following.append(move.target)
+                frontier = following
+        return out
+
     def paths(self) -> Iterator[tuple[str, ...]]:
         """Every complete timeline, from the initial state to a terminal one."""
 

@@ -34,6 +34,14 @@ def tables() -> dict[str, tuple[list[str], list[list[object]]]]:
             [proc.name, t.source, t.target, t.probability, t.median_days, t.p90_days, t.note]
             for t in proc.transitions
         )
+    reachable: list[list[object]] = [
+        [proc.name, source, target, steps]
+        for proc in definition.procedures.values()
+        for (source, target), steps in sorted(
+            proc.reachable().items(),
+            key=lambda kv: (proc.state(kv[0][0]).order, proc.state(kv[0][1]).order),
+        )
+    ]
     thresholds: list[list[object]] = []
     for i, threshold in enumerate(definition.thresholds):
         following = definition.thresholds[i + 1] if i + 1 < len(definition.thresholds) else None
@@ -61,6 +69,10 @@ def tables() -> dict[str, tuple[list[str], list[list[object]]]]:
                 "note",
             ],
             transitions,
+        ),
+        "procedure_reachability.csv": (
+            ["procedimiento", "from_estado", "to_estado", "min_steps"],
+            reachable,
         ),
         "cuantia_thresholds.csv": (
             ["valid_from", "valid_to", "verbal_max_eur", "source"],

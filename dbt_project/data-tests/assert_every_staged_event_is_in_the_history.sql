@@ -1,0 +1,45 @@
+-- Nothing lost: every valid staged event is represented in the history facts
+-- (its state for its case) and its case in the master table.
+with
+
+events as (
+
+    select * from {{ ref('stg_pubsub__expediente_events') }}
+
+),
+
+estados as (
+
+    select * from {{ ref('fct_expediente_estados') }}
+
+),
+
+cuantias as (
+
+    select * from {{ ref('fct_expediente_cuantias') }}
+
+),
+
+master as (
+
+    select * from {{ ref('expedientes') }}
+
+)
+
+select
+    events.event_id,
+    events.ref,
+    events.estado,
+    estados.ref is null as state_missing,
+    master.ref is null as case_missing
+from events
+left join estados
+    on events.ref = estados.ref and events.estado = estados.estado
+left join cuantias
+    on events.ref = cuantias.ref and events.event_ts = cuantias.event_ts
+left join master
+    on events.ref = master.ref
+where
+    estados.ref is null
+    or master.ref is null
+    or (events.cuantia is not null and cuantias.ref is null)

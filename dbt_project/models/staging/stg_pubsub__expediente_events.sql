@@ -1,0 +1,78 @@
+-- Valid events as landed by the pipeline: renamed, cast with safe casts, and
+-- deduplicated on event_id (the first landing wins). On the local target an
+-- empty landing folder gives an empty, typed relation.
+{% if landing_has_files('staging') %}
+
+    with
+
+    source as (
+
+        select * from {{ source('pubsub', 'expedientes_staging') }}
+
+    ),
+
+    renamed as (
+
+        select
+            ---------- ids
+            {{ dbt.safe_cast('event_id', dbt.type_string()) }} as event_id,
+            {{ dbt.safe_cast('ref', dbt.type_string()) }} as ref,
+            {{ dbt.safe_cast('message_id', dbt.type_string()) }} as message_id,
+
+            ---------- case
+            {{ dbt.safe_cast('procedimiento', dbt.type_string()) }}
+                as procedimiento,
+            {{ dbt.safe_cast('juzgado', dbt.type_string()) }} as juzgado,
+            {{ dbt.safe_cast('estado', dbt.type_string()) }} as estado,
+
+            ---------- numerics
+            {{ dbt.safe_cast('cuantia', 'decimal(18, 2)') }} as cuantia,
+            {{ dbt.safe_cast('schema_version', dbt.type_int()) }}
+                as schema_version,
+
+            ---------- timestamps
+            {{ dbt.safe_cast('event_ts', dbt.type_timestamp()) }} as event_ts,
+            {{ dbt.safe_cast('publish_time', dbt.type_timestamp()) }}
+                as published_at,
+            {{ dbt.safe_cast('ingested_at', dbt.type_timestamp()) }}
+                as ingested_at,
+
+            ---------- raw
+            {{ dbt.safe_cast('payload', dbt.type_string()) }} as payload
+
+        from source
+
+    ),
+
+    deduplicated as (
+
+        select * from renamed
+        where event_id is not null
+        qualify
+            row_number() over (
+                partition by event_id
+                order by ingested_at asc, message_id asc
+            ) = 1
+
+    )
+
+    select * from deduplicated
+
+{% else %}
+
+    select
+        cast(null as {{ dbt.type_string() }}) as event_id,
+        cast(null as {{ dbt.type_string() }}) as ref,
+        cast(null as {{ dbt.type_string() }}) as message_id,
+        cast(null as {{ dbt.type_string() }}) as procedimiento,
+        cast(null as {{ dbt.type_string() }}) as juzgado,
+        cast(null as {{ dbt.type_string() }}) as estado,
+        cast(null as decimal(18, 2)) as cuantia,
+        cast(null as {{ dbt.type_int() }}) as schema_version,
+        cast(null as {{ dbt.type_timestamp() }}) as event_ts,
+        cast(null as {{ dbt.type_timestamp() }}) as published_at,
+        cast(null as {{ dbt.type_timestamp() }}) as ingested_at,
+        cast(null as {{ dbt.type_string() }}) as payload
+    where false
+
+{% endif %}

@@ -1,0 +1,35 @@
+"""Run dbt as a subprocess (in-process dbt would keep the DuckDB file locked) against a data dir."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import duckdb
+
+from tests.conftest import REPO, run
+
+DBT = str(Path(sys.executable).with_name("dbt"))
+
+
+def dbt(*args: str, data_dir: Path, overlap_minutes: int | None = None) -> tuple[int, str]:
+    env = {
+        "EXPEDIENTES_DATA_DIR": str(data_dir),
+        "DBT_PROFILES_DIR": str(REPO / "dbt_project"),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        "DBT_VERSION_CHECK": "false",
+        "DBT_LOG_PATH": str(data_dir / "dbt-logs"),
+        "DBT_TARGET_PATH": str(data_dir / "dbt-target"),
+    }
+    extra = (
+        []
+        if overlap_minutes is None
+        else ["--vars", f"{{ingest_overlap_minutes: {overlap_minutes}}}"]
+    )
+    result = run([DBT, *args, *extra, "--project-dir", str(REPO / "dbt_project")], env=env)
+    return result.returncode, result.stdout + result.stderr
+
+
+def query(data_dir: Path, sql: str) -> list[tuple]:
+    with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as con:
+        return con.execute(sql).fetchall()
