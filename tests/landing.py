@@ -1,5 +1,5 @@
 """Test helper: land contract events as local staging rows, as the pipeline's local sink does
-(one JSONL file per batch under $EXPEDIENTES_DATA_DIR/landing/staging)."""
+(one JSONL file per batch under $EXPEDIENTES_DATA_DIR/landing/staging/ingest_date=D/)."""
 
 from __future__ import annotations
 
@@ -18,8 +18,11 @@ def land(events: Iterable[dict], landing: Path | None = None, batch: int = 5000)
     now = contract.format_event_ts(datetime.now(UTC))
     written, rows = [], []
 
+    folder = landing / f"ingest_date={now[:10]}"  # the pipeline's layout (hive partitions)
+    folder.mkdir(parents=True, exist_ok=True)
+
     def flush() -> None:
-        path = landing / f"test-{uuid.uuid4().hex}.jsonl"
+        path = folder / f"test-{uuid.uuid4().hex}.jsonl"
         path.write_text(
             "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8"
         )

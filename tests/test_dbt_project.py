@@ -3,6 +3,7 @@ tests, and the BigQuery profile parses."""
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -38,3 +39,30 @@ def test_bigquery_profile_parses_without_credentials(tmp_path: Path) -> None:
     os.environ.pop("GOOGLE_APPLICATION_CREDENTIALS", None)
     code, out = dbt("parse", "--target", "bigquery", data_dir=tmp_path)
     assert code == 0, out
+
+
+@pytest.mark.dbt
+def test_docs_show_the_lineage_from_the_source_to_the_exposures(tmp_path: Path) -> None:
+    code, out = dbt("build", data_dir=tmp_path)
+    assert code == 0, out
+    code, out = dbt("docs", "generate", data_dir=tmp_path)
+    assert code == 0, out
+    manifest = json.loads((tmp_path / "dbt-target" / "manifest.json").read_text())
+    assert (tmp_path / "dbt-target" / "catalog.json").exists()
+    parents = manifest["parent_map"]
+    for exposure in ("looker_studio_dashboard", "local_dashboard"):
+        seen, frontier = set(), [f"exposure.expedientes_analytics.{exposure}"]
+        while frontier:
+            for parent in parents.get(frontier.pop(), []):
+                if parent not in seen:
+                    seen.add(parent)
+                    frontier.append(parent)
+        assert "source.expedientes_analytics.pubsub.expedientes_staging" in seen
+        assert "model.expedientes_analytics.expedientes" in seen
+    catalog = json.loads((tmp_path / "dbt-target" / "catalog.json").read_text())["nodes"]
+    for unique_id, node in manifest["nodes"].items():  # every model and column is described
+        if node["resource_type"] in ("model", "seed"):
+            assert node["description"], node["name"]
+            assert all(c["description"] for c in node["columns"].values()), node["name"]
+            actual = {c.lower() for c in catalog[unique_id]["columns"]}
+            assert actual <= set(node["columns"]), (node["name"], actual - set(node["columns"]))

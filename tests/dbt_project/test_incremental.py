@@ -26,7 +26,7 @@ MASTER = """
     from main.expedientes order by ref
 """
 ESTADOS = (
-    "select ref, estado, event_id, entered_at, n_events "
+    "select ref, estado, event_id, entered_at, state_order "
     "from main.fct_expediente_estados order by 1, 2"
 )
 CUANTIAS = (

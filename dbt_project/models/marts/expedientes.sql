@@ -69,7 +69,6 @@ state_summary as (
         max(case when estado = 'demanda' then entered_at end)
             as fecha_demanda,
         max(entered_at) as last_state_ts,
-        sum(n_events) as n_state_events,
         max(last_ingested_at) as last_state_ingested_at,
         count(*) as n_estados,
         {{ ordered_structs(

@@ -44,8 +44,7 @@ new_events as (
             this.juzgado,
             this.event_id,
             this.entered_at as event_ts,
-            this.last_ingested_at as ingested_at,
-            this.n_events
+            this.last_ingested_at as ingested_at
         from {{ this }} as this
         inner join touched
             on this.ref = touched.ref and this.estado = touched.estado
@@ -63,8 +62,7 @@ candidates as (
         juzgado,
         event_id,
         event_ts,
-        ingested_at,
-        1 as n_events
+        ingested_at
     from new_events
 
     {% if is_incremental() %}
@@ -76,8 +74,7 @@ candidates as (
             juzgado,
             event_id,
             event_ts,
-            ingested_at,
-            n_events
+            ingested_at
         from known
     {% endif %}
 
@@ -91,8 +88,7 @@ ranked as (
             partition by ref, estado
             order by event_ts asc, event_id asc
         ) as rank_in_state,
-        max(ingested_at) over (partition by ref, estado) as last_ingested_at,
-        sum(n_events) over (partition by ref, estado) as total_events
+        max(ingested_at) over (partition by ref, estado) as last_ingested_at
     from candidates
 
 ),
@@ -115,9 +111,6 @@ final as (
         ranked.procedimiento,
         ranked.juzgado,
         states.state_order,
-
-        ---------- numerics
-        ranked.total_events as n_events,
 
         ---------- timestamps
         ranked.event_ts as entered_at,

@@ -1,6 +1,9 @@
 -- Valid events as landed by the pipeline: renamed, cast with safe casts, and
--- deduplicated on event_id (the first landing wins). On the local target an
--- empty landing folder gives an empty, typed relation.
+-- deduplicated on event_id within each day of ingestion (Pub/Sub redelivers
+-- within minutes; the facts absorb any later repeat). Deduplicating per day
+-- keeps the day a partition key of the window, so a filter on ingest_date
+-- prunes files (DuckDB) or partitions (BigQuery) through this view. On the
+-- local target an empty landing folder gives an empty, typed relation.
 {% if landing_has_files('staging') %}
 
     with
@@ -38,7 +41,10 @@
                 as ingested_at,
 
             ---------- raw
-            {{ dbt.safe_cast('payload', dbt.type_string()) }} as payload
+            {{ dbt.safe_cast('payload', dbt.type_string()) }} as payload,
+
+            ---------- partitions
+            {{ ingest_date_column() }} as ingest_date
 
         from source
 
@@ -50,7 +56,7 @@
         where event_id is not null
         qualify
             row_number() over (
-                partition by event_id
+                partition by ingest_date, event_id
                 order by ingested_at asc, message_id asc
             ) = 1
 
@@ -72,7 +78,8 @@
         cast(null as {{ dbt.type_timestamp() }}) as event_ts,
         cast(null as {{ dbt.type_timestamp() }}) as published_at,
         cast(null as {{ dbt.type_timestamp() }}) as ingested_at,
-        cast(null as {{ dbt.type_string() }}) as payload
+        cast(null as {{ dbt.type_string() }}) as payload,
+        cast(null as date) as ingest_date
     where false
 
 {% endif %}
