@@ -142,12 +142,16 @@ def pipeline_options(argv: list[str]) -> PipelineOptions:
     return options
 
 
-def start(argv: list[str]) -> beam.runners.runner.PipelineResult:
+def launch(options: PipelineOptions) -> beam.runners.runner.PipelineResult:
     """Construct and start the pipeline; in streaming it keeps running until cancelled."""
-    options = pipeline_options(argv)
     pipeline = beam.Pipeline(options=options)
     build(pipeline, options)
     return pipeline.run()
+
+
+def start(argv: list[str]) -> beam.runners.runner.PipelineResult:
+    """:func:`launch` with flags, the local defaults filled in."""
+    return launch(pipeline_options(argv))
 
 
 def counters(result) -> dict[str, int]:
@@ -207,9 +211,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {'; '.join(found)} (see --help)", file=sys.stderr)
         return 2
     logging.getLogger().setLevel(logging.WARNING)
-    pipeline = beam.Pipeline(options=options)
-    build(pipeline, options)
-    result = pipeline.run()
+    result = launch(options)
     standard = options.view_as(StandardOptions)
     if "Dataflow" in (standard.runner or ""):
         job = getattr(result, "job_id", lambda: None)()

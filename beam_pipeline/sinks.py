@@ -23,7 +23,7 @@ from pathlib import Path
 import apache_beam as beam
 from apache_beam.metrics import Metrics
 
-from beam_pipeline.validate import dead_letter_row, to_json_line
+from beam_pipeline.validate import dead_letter_row, json_row, to_json_line
 from expedientes import tables
 
 STAGING_DIR = "staging"
@@ -93,11 +93,6 @@ def bigquery_schema(table: str) -> dict:
     return {"fields": tables.bigquery_schema(table)}
 
 
-def _bigquery_json(row: dict) -> dict:
-    """BYTES travel base64-encoded in BigQuery's JSON rows."""
-    return json.loads(to_json_line(row))
-
-
 def failed_insert_to_dead_letter(failure) -> dict:
     """A row BigQuery refused, as a ``write_failed`` dead letter (payload kept)."""
     _table, row, errors = (*tuple(failure), None)[:3]
@@ -141,7 +136,7 @@ class WriteBigQueryTables(beam.PTransform):
 
     def expand(self, outputs):
         staging, dead_letters = outputs
-        staging_json = staging | "StagingToJson" >> beam.Map(_bigquery_json)
+        staging_json = staging | "StagingToJson" >> beam.Map(json_row)
         result = self._write(
             "WriteStaging", staging_json, self.staging_table, tables.STAGING, "ingested_at"
         )
@@ -154,7 +149,7 @@ class WriteBigQueryTables(beam.PTransform):
                 failed_insert_to_dead_letter
             )
             all_dead = (dead_letters, refused) | "AllDeadLetters" >> beam.Flatten()
-        dead_json = all_dead | "DeadLettersToJson" >> beam.Map(_bigquery_json)
+        dead_json = all_dead | "DeadLettersToJson" >> beam.Map(json_row)
         self._write(
             "WriteDeadLetters", dead_json, self.dead_letter_table, tables.DEAD_LETTER, "failed_at"
         )

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import json
+import traceback
 from datetime import UTC, datetime
 
 import apache_beam as beam
@@ -70,8 +72,6 @@ class ParseEventFn(beam.DoFn):
         try:
             event, violations = contract.parse(raw["data"])
         except Exception as exc:  # a bug in validation must not lose the message
-            import traceback
-
             self.invalid.inc()
             Metrics.counter("expedientes", "invalid_validation_error").inc()
             yield TaggedOutput(
@@ -119,11 +119,15 @@ class AddIngestMetadata(beam.PTransform):
         return valid | "ToStagingRow" >> beam.Map(staging_row)
 
 
-def to_json_line(row: dict) -> str:
-    """A staging or dead-letter row as one JSON line (bytes as base64, as BigQuery's JSON does)."""
-    import base64
+def json_row(row: dict) -> dict:
+    """A staging or dead-letter row with its bytes base64-encoded, as BigQuery's JSON rows and
+    the local landing files carry them."""
+    data = row.get("payload_bytes")
+    if isinstance(data, bytes | bytearray):
+        return {**row, "payload_bytes": base64.b64encode(data).decode("ascii")}
+    return row
 
-    out = dict(row)
-    if isinstance(out.get("payload_bytes"), bytes | bytearray):
-        out["payload_bytes"] = base64.b64encode(out["payload_bytes"]).decode("ascii")
-    return json.dumps(out, ensure_ascii=False, separators=(",", ":"))
+
+def to_json_line(row: dict) -> str:
+    """A staging or dead-letter row as one JSON line."""
+    return json.dumps(json_row(row), ensure_ascii=False, separators=(",", ":"))

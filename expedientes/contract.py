@@ -25,11 +25,13 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
 from importlib import resources
+from types import MappingProxyType
 from typing import Any
 
 import jsonschema
@@ -121,14 +123,25 @@ def _validator() -> jsonschema.protocols.Validator:
     return cls(spec)
 
 
-def limits() -> dict[str, int]:
-    """The contract's size limits (``max_payload_bytes``, ``max_nesting_depth``, ...)."""
-    return dict(schema()["x-expedientes"])
+@lru_cache(maxsize=1)
+def limits() -> Mapping[str, Any]:
+    """The contract's limits (``max_payload_bytes``, ``max_nesting_depth``, ...), read-only."""
+    return MappingProxyType(dict(schema()["x-expedientes"]))
 
 
 def fields() -> list[str]:
     """The contract's fields, in the order the schema lists them."""
     return list(schema()["properties"])
+
+
+@lru_cache(maxsize=1)
+def _field_order() -> Mapping[str, int]:
+    return MappingProxyType({name: i for i, name in enumerate(fields())})
+
+
+@lru_cache(maxsize=1)
+def _earliest_event_ts() -> datetime:
+    return parse_event_ts(limits()["event_ts_not_before"])
 
 
 def required_fields() -> list[str]:
@@ -217,7 +230,7 @@ def validate(event: Any, now: datetime | None = None) -> list[Violation]:
     if not isinstance(event, dict):
         message = f"event must be a JSON object, got {_type_name(event)}"
         return [Violation("not_an_object", None, message)]
-    order = {name: i for i, name in enumerate(fields())}
+    order = _field_order()
     found: list[Violation] = []
     for error in _validator().iter_errors(event):
         found.extend(_from_schema_error(error, event))
@@ -320,7 +333,7 @@ def _semantic_violations(
 
 def _out_of_range(instant: datetime, text: str, now: datetime | None) -> list[Violation]:
     rules = limits()
-    earliest = parse_event_ts(rules["event_ts_not_before"])
+    earliest = _earliest_event_ts()
     latest = (now or datetime.now(UTC)) + timedelta(days=rules["event_ts_max_days_ahead"])
     if instant < earliest:
         message = f"event_ts {text} is before LEC 1/2000 came into force ({earliest.date()})"

@@ -114,7 +114,7 @@ MALFORMERS: tuple[tuple[str, Callable[[dict], bytes]], ...] = (
             e, estado="vista" if e["procedimiento"] == "Ordinario" else "audiencia_previa"
         ),
     ),
-    ("negative_cuantia", lambda e: _with(e, cuantia=-abs(e.get("cuantia") or 100.0) or -1.0)),
+    ("negative_cuantia", lambda e: _with(e, cuantia=-abs(e.get("cuantia") or 100.0))),
     ("invalid_cuantia", lambda e: _with(e, cuantia=1234.567)),
     ("invalid_timestamp", lambda e: _with(e, event_ts=e["event_ts"].replace("Z", ""))),
     ("invalid_timestamp", lambda e: _with(e, event_ts="31/12/2025 10:00")),

@@ -104,17 +104,9 @@ def _status(row: tuple) -> CaseStatus:
     )
 
 
-def _sql_literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 def duckdb_sql(landing: Path) -> str:
-    columns = ", ".join(
-        f"{_sql_literal(name)}: {_sql_literal(kind)}"
-        for name, kind in tables.duckdb_columns(tables.STAGING).items()
-    )
-    glob = _sql_literal(str(landing / "**" / "*.jsonl"))
-    return DUCKDB_SQL.format(glob=glob, columns="{" + columns + "}")
+    glob = tables.sql_string(str(landing / "**" / "*.jsonl"))
+    return DUCKDB_SQL.format(glob=glob, columns=tables.duckdb_columns_literal(tables.STAGING))
 
 
 def read_local(landing: Path | None = None) -> list[CaseStatus]:

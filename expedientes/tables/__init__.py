@@ -185,6 +185,17 @@ def duckdb_columns(table: str) -> dict[str, str]:
     return {c.name: c.duckdb_type() for c in TABLES[table]()}
 
 
+def sql_string(text: str) -> str:
+    """``text`` as a SQL string literal."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def duckdb_columns_literal(table: str) -> str:
+    """The columns as a DuckDB struct literal, for ``read_json(..., columns = <this>)``."""
+    pairs = (f"{sql_string(k)}: {sql_string(v)}" for k, v in duckdb_columns(table).items())
+    return "{" + ", ".join(pairs) + "}"
+
+
 def duckdb_ddl(table: str) -> str:
     lines = [
         f"    {c.name} {c.duckdb_type()}{' NOT NULL' if c.mode == 'REQUIRED' else ''}"

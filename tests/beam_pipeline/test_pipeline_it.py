@@ -34,8 +34,7 @@ def read_rows(folder: Path) -> list[dict]:
 def duckdb_count(folder: Path) -> int:
     if not any(folder.rglob("*.jsonl")):
         return 0
-    columns = tables.duckdb_columns(tables.STAGING)
-    spec = "{" + ", ".join(f"'{k}': '{v}'" for k, v in columns.items()) + "}"
+    spec = tables.duckdb_columns_literal(tables.STAGING)
     query = (
         f"select count(*) from read_json('{folder}/**/*.jsonl', format = 'newline_delimited', "
         f"columns = {spec}, hive_partitioning = true)"

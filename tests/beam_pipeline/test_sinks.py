@@ -32,8 +32,7 @@ def test_land_file_is_atomic_and_readable_with_the_staging_schema(tmp_path: Path
     path = sinks.land_file(tmp_path / "staging", [json.dumps(row)] * 3)
     assert path.parent.name.startswith("ingest_date=")
     assert not list(tmp_path.rglob(".*"))
-    columns = tables.duckdb_columns(tables.STAGING)
-    spec = "{" + ", ".join(f"'{k}': '{v}'" for k, v in columns.items()) + "}"
+    spec = tables.duckdb_columns_literal(tables.STAGING)
     (count, cuantia) = duckdb.execute(
         f"select count(*), max(cuantia) from read_json('{tmp_path}/staging/**/*.jsonl', "
         f"format='newline_delimited', columns={spec}, hive_partitioning=true)"
@@ -62,12 +61,9 @@ def test_compaction_keeps_every_row_and_leaves_one_file_per_past_day(tmp_path: P
     assert (old / ".inflight.jsonl.tmp").exists(), "hidden in-flight files are not touched"
 
 
-def test_bigquery_sink_graph_writes_both_tables_and_dead_letters_refused_rows(
-    tmp_path: Path,
-) -> None:
-    (tmp_path / "backfill.jsonl").write_text(
-        "{}\n"
-    )  # ReadFromText matches the glob at construction
+def bigquery_graph(tmp_path: Path, *extra: str) -> list[beam.pipeline.AppliedPTransform]:
+    """The pipeline's graph for the BigQuery sink, built but not run (nothing is sent)."""
+    (tmp_path / "backfill.jsonl").write_text("{}\n")  # ReadFromText matches the glob when built
     options = pipeline.pipeline_options(
         [
             "--input_files",
@@ -78,24 +74,31 @@ def test_bigquery_sink_graph_writes_both_tables_and_dead_letters_refused_rows(
             "acme-prod:raw.expedientes_staging",
             "--dead_letter_table",
             "acme-prod:raw.expedientes_staging_error_records",
-            "--temp_location",
-            "gs://bucket/tmp",
             "--project",
             "acme-prod",
+            *extra,
         ]
     )
     p = beam.Pipeline(options=options)
     pipeline.build(p, options)
-    labels = [t.full_label for t in p.transforms_stack[0].parts[-1:]] + [
-        node.full_label for node in _all_nodes(p)
-    ]
+    stack, nodes = [p.transforms_stack[0]], []
+    while stack:
+        node = stack.pop()
+        nodes.append(node)
+        stack.extend(node.parts)
+    return nodes
+
+
+def test_bigquery_sink_graph_writes_both_partitioned_tables(tmp_path: Path) -> None:
+    nodes = bigquery_graph(tmp_path, "--temp_location", "gs://bucket/tmp")
+    labels = [node.full_label for node in nodes]
     for expected in (
         "WriteBigQuery/WriteStaging",
         "WriteBigQuery/WriteDeadLetters",
         "Ingest/Deduplicate",
     ):
         assert any(label.startswith(expected) for label in labels), expected
-    write = next(n.transform for n in _all_nodes(p) if n.full_label == "WriteBigQuery/WriteStaging")
+    write = next(n.transform for n in nodes if n.full_label == "WriteBigQuery/WriteStaging")
     assert write.method == "FILE_LOADS"  # batch default: a failed load job fails the run
     assert write.additional_bq_parameters["timePartitioning"] == {
         "type": "DAY",
@@ -105,36 +108,10 @@ def test_bigquery_sink_graph_writes_both_tables_and_dead_letters_refused_rows(
 
 
 def test_streaming_bigquery_sink_dead_letters_rows_bigquery_refuses(tmp_path: Path) -> None:
-    (tmp_path / "backfill.jsonl").write_text("{}\n")
-    options = pipeline.pipeline_options(
-        [
-            "--input_files",
-            str(tmp_path / "*.jsonl"),
-            "--sink",
-            "bigquery",
-            "--bigquery_write_method",
-            "STREAMING_INSERTS",
-            "--staging_table",
-            "acme-prod:raw.expedientes_staging",
-            "--dead_letter_table",
-            "acme-prod:raw.expedientes_staging_error_records",
-            "--project",
-            "acme-prod",
-        ]
-    )
-    p = beam.Pipeline(options=options)
-    pipeline.build(p, options)
-    labels = [node.full_label for node in _all_nodes(p)]
+    nodes = bigquery_graph(tmp_path, "--bigquery_write_method", "STREAMING_INSERTS")
+    labels = [node.full_label for node in nodes]
     assert "WriteBigQuery/RefusedToDeadLetters" in labels
     assert "WriteBigQuery/AllDeadLetters" in labels
-
-
-def _all_nodes(p: beam.Pipeline):
-    stack = [p.transforms_stack[0]]
-    while stack:
-        node = stack.pop()
-        yield node
-        stack.extend(node.parts)
 
 
 def test_a_refused_bigquery_row_becomes_a_write_failed_dead_letter() -> None:

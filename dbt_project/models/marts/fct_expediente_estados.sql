@@ -67,15 +67,7 @@ candidates as (
 
     {% if is_incremental() %}
         union all
-        select
-            ref,
-            estado,
-            procedimiento,
-            juzgado,
-            event_id,
-            event_ts,
-            ingested_at
-        from known
+        select * from known
     {% endif %}
 
 ),
