@@ -12,10 +12,17 @@ from pathlib import Path
 from expedientes import contract, settings
 
 
-def land(events: Iterable[dict], landing: Path | None = None, batch: int = 5000) -> list[Path]:
+def land(
+    events: Iterable[dict],
+    landing: Path | None = None,
+    batch: int = 5000,
+    ingested_at: datetime | None = None,
+) -> list[Path]:
+    """Land ``events`` as staging rows ingested at ``ingested_at`` (default: now), in that
+    day's folder."""
     landing = landing or settings.staging_landing_dir()
     landing.mkdir(parents=True, exist_ok=True)
-    now = contract.format_event_ts(datetime.now(UTC))
+    now = contract.format_event_ts(ingested_at or datetime.now(UTC))
     written, rows = [], []
 
     folder = landing / f"ingest_date={now[:10]}"  # the pipeline's layout (hive partitions)

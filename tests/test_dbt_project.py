@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import json
 import os
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from expedientes import procedures
+from generator import commands
 from tests.dbt_runner import dbt
+from tests.landing import land
 
 
 @pytest.mark.dbt
@@ -66,3 +69,23 @@ def test_docs_show_the_lineage_from_the_source_to_the_exposures(tmp_path: Path) 
             assert all(c["description"] for c in node["columns"].values()), node["name"]
             actual = {c.lower() for c in catalog[unique_id]["columns"]}
             assert actual <= set(node["columns"]), (node["name"], actual - set(node["columns"]))
+
+
+@pytest.mark.dbt
+@pytest.mark.parametrize(("hours_ago", "fresh"), [(1, True), (30, False)])
+def test_source_freshness_follows_the_last_ingestion(
+    tmp_path: Path, hours_ago: int, fresh: bool
+) -> None:
+    """Staging is stale 24 h after the last landed event (error_after): the scheduled job's
+    `dbt source freshness` says when the pipeline stopped landing."""
+    events = list(commands.backfill_events(3, seed=4, as_of=datetime(2026, 12, 1, tzinfo=UTC)))
+    land(
+        events,
+        tmp_path / "landing" / "staging",
+        ingested_at=datetime.now(UTC) - timedelta(hours=hours_ago),
+    )
+    code, out = dbt(
+        "source", "freshness", "--select", "source:pubsub.expedientes_staging", data_dir=tmp_path
+    )
+    assert (code == 0) == fresh, out
+    assert ("PASS" in out) == fresh and ("ERROR STALE" in out) == (not fresh), out

@@ -116,3 +116,13 @@ def test_a_valid_example_lands_in_the_duckdb_staging_table() -> None:
     assert str(stored["cuantia"]) == "48250.75"
     assert stored["event_ts"].isoformat().startswith("2025-03-11T")
     assert stored["message_id"] is None
+
+
+def test_dbt_sources_read_the_landing_files_with_the_contract_types() -> None:
+    text = tables.DBT_SOURCES.read_text(encoding="utf-8")
+    drifted = text.replace("cuantia := 'DECIMAL(18, 2)'", "cuantia := 'DOUBLE'")
+    assert drifted != text
+    assert tables.dbt_sources_text(drifted) == text
+    for table in tables.TABLES:
+        for name, type_ in tables.landing_columns(table).items():
+            assert f"{name} := '{type_}'" in text

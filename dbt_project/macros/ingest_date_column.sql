@@ -1,17 +1,17 @@
 {#
-    The day of ingestion of a staging row: the landing folder's hive
+    The day of ingestion of a landed row: the landing folder's hive
     partition (ingest_date=YYYY-MM-DD) locally, so filters on it skip whole
-    folders; the date of ingested_at on BigQuery, whose staging table is
-    partitioned by that day.
+    folders; the date of `time_column` on BigQuery, whose staging and
+    dead-letter tables are partitioned by that day.
 #}
-{% macro ingest_date_column() %}
-    {{ return(adapter.dispatch('ingest_date_column')()) }}
+{% macro ingest_date_column(time_column='ingested_at') %}
+    {{ return(adapter.dispatch('ingest_date_column')(time_column)) }}
 {% endmacro %}
 
-{% macro default__ingest_date_column() %}
-    date(ingested_at)
+{% macro default__ingest_date_column(time_column) %}
+    date({{ time_column }})
 {% endmacro %}
 
-{% macro duckdb__ingest_date_column() %}
+{% macro duckdb__ingest_date_column(time_column) %}
     ingest_date
 {% endmacro %}

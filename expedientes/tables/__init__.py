@@ -7,19 +7,22 @@ Pub/Sub-to-BigQuery template (payload as string and bytes, attributes, error mes
 stacktrace, failure time), in snake_case, plus our ``error_type`` and the Pub/Sub ids.
 
 The committed files beside this module (``*.bigquery.json`` for BigQuery and Terraform,
-``*.duckdb.sql`` for the local warehouse) are rendered from here; ``python -m expedientes.tables``
-rewrites them and a test fails when they drift.
+``*.duckdb.sql`` for the local warehouse) are rendered from here, and so are the column types
+the dbt sources read the local landing files with (``dbt_project/models/staging/__sources.yml``):
+``python -m expedientes.tables`` rewrites them and a test fails when they drift.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from expedientes import contract
 
 HERE = Path(__file__).resolve().parent
+DBT_SOURCES = HERE.parents[1] / "dbt_project" / "models" / "staging" / "__sources.yml"
 
 STAGING = "expedientes_staging"
 DEAD_LETTER = "expedientes_staging_error_records"
@@ -196,6 +199,36 @@ def duckdb_columns_literal(table: str) -> str:
     return "{" + ", ".join(pairs) + "}"
 
 
+def landing_columns(table: str) -> dict[str, str]:
+    """Column -> DuckDB type of the local landing files (JSON lines): the table's types, bytes
+    being base64 text there (``beam_pipeline.validate.json_row``)."""
+    return {k: "VARCHAR" if v == "BLOB" else v for k, v in duckdb_columns(table).items()}
+
+
+def landing_struct_pack(table: str, indent: str = "") -> str:
+    """``struct_pack(col := 'TYPE', ...)``: the landing columns for ``read_json(columns=...)``
+    without braces, which dbt-duckdb's ``external_location`` cannot hold (it is formatted with
+    ``str.format_map``). Explicit types spare DuckDB detecting the schema of every file on each
+    read, which otherwise costs a scan of every landing file even when a filter prunes them."""
+    pairs = (f"{k} := {sql_string(v)}" for k, v in landing_columns(table).items())
+    return "struct_pack(\n" + ",\n".join(indent + p for p in pairs) + ")"
+
+
+_SOURCE_COLUMNS = re.compile(
+    r"(landing/(?P<folder>\w+)/\*\*/\*\.jsonl',[^()]*?columns = )"  # the read_json of a folder
+    r"struct_pack\((?:'[^']*'|[^'()])*\)",  # its columns: quoted types may hold parentheses
+    re.DOTALL,
+)
+
+
+def dbt_sources_text(text: str) -> str:
+    """``__sources.yml`` with each landing read's ``columns = struct_pack(...)`` rendered."""
+    folders = {stem: table for table, stem in _FILE_STEMS.items()}
+    return _SOURCE_COLUMNS.sub(
+        lambda m: m.group(1) + landing_struct_pack(folders[m.group("folder")], " " * 14), text
+    )
+
+
 def duckdb_ddl(table: str) -> str:
     lines = [
         f"    {c.name} {c.duckdb_type()}{' NOT NULL' if c.mode == 'REQUIRED' else ''}"
@@ -216,4 +249,5 @@ def rendered() -> dict[Path, str]:
             json.dumps(bigquery_schema(table), indent=2, ensure_ascii=False) + "\n"
         )
         out[HERE / f"{stem}.duckdb.sql"] = duckdb_ddl(table)
+    out[DBT_SOURCES] = dbt_sources_text(DBT_SOURCES.read_text(encoding="utf-8"))
     return out

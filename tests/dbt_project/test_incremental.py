@@ -32,6 +32,30 @@ ESTADOS = (
 CUANTIAS = (
     "select ref, event_ts, cuantia, is_change from main.fct_expediente_cuantias order by 1, 2"
 )
+TRANSITIONS = (
+    "select ref, from_estado, to_estado, dias, entered_at "
+    "from main.int_expediente_transitions order by 1, 3"
+)
+DURATIONS = "select * from main.mart_estado_durations order by all"
+LANDED = "select dia, n_landed from main.mart_pipeline_health_daily order by dia"
+#: every table dbt writes, every column: what "unchanged" means
+TABLES = (
+    "fct_expediente_estados",
+    "fct_expediente_cuantias",
+    "int_expediente_transitions",
+    "expedientes",
+    "mart_pipeline_health_daily",
+    "mart_dead_letters_daily",
+    "mart_estado_durations",
+    "mart_estado_transitions_daily",
+    "mart_expedientes_by_estado",
+    "mart_expedientes_by_procedimiento",
+    "mart_juzgado_workload",
+)
+
+
+def snapshot(data_dir: Path) -> dict[str, list[tuple]]:
+    return {table: query(data_dir, f"select * from main.{table} order by all") for table in TABLES}
 
 
 def events_with_faults(seed: int) -> list[dict]:
@@ -86,7 +110,7 @@ def single_and_split(tmp_path_factory, request) -> tuple[Path, Path, list[dict]]
 
 def test_many_runs_over_pieces_equal_one_run_over_everything(single_and_split) -> None:
     single, split, _events = single_and_split
-    for sql in (MASTER, ESTADOS, CUANTIAS):
+    for sql in (MASTER, ESTADOS, CUANTIAS, TRANSITIONS, DURATIONS, LANDED):
         assert query(split, sql) == query(single, sql)
 
 
@@ -104,17 +128,54 @@ def test_a_re_sent_state_keeps_its_earliest_time_and_nothing_is_lost(single_and_
     assert n_cases == len({e["ref"] for e in events})
 
 
-def test_incremental_runs_read_only_new_rows(single_and_split) -> None:
+def test_an_incremental_build_reads_only_the_recent_landing_folders(tmp_path: Path) -> None:
+    """The cost of a build follows the new events: once the history is merged, its landing
+    folders are not read again. Proven by making an old folder unreadable (not JSON): a
+    build that read it would fail."""
+    landing = tmp_path / "landing" / "staging"
+    events = list(commands.backfill_events(60, seed=8, as_of=AS_OF))
+    third = len(events) // 3
+    now = datetime.now(UTC)
+    old_files = land(events[:third], landing, ingested_at=now - timedelta(days=20))
+    # the watermark's day is re-read by the next run (its overlap): keep it readable
+    land(events[third : 2 * third], landing, ingested_at=now - timedelta(days=10))
+    build(tmp_path)
+    new = events[2 * third :]
+    for path in old_files:
+        path.write_text("this is not JSON {\n", encoding="utf-8")
+    land(new, landing)
+    build(tmp_path, overlap=60)
+    (n_estados,) = query(tmp_path, "select sum(n_estados) from main.expedientes")[0]
+    assert n_estados == len({(e["ref"], e["estado"]) for e in events})
+    # and a full refresh does read everything: it trips over the broken files
+    code, out = dbt("build", "--full-refresh", data_dir=tmp_path)
+    assert code != 0 and "JSON" in out
+
+
+def test_a_build_with_no_new_events_changes_nothing(single_and_split) -> None:
     _single, split, _events = single_and_split
-    # the last run merged only the cases of the last piece, not all of them
-    (touched,) = query(
-        split,
-        "select count(distinct ref) from main.expedientes "
-        "where last_ingested_at >= (select max(last_ingested_at) - interval 2 second "
-        "from main.expedientes)",
-    )[0]
-    (total,) = query(split, "select count(*) from main.expedientes")[0]
-    assert 0 < touched <= total
+    before = snapshot(split)
+    build(split, overlap=60)  # the overlap re-reads the last hour: deduplication absorbs it
+    assert snapshot(split) == before
+
+
+def test_tests_check_the_window_and_a_full_audit_checks_everything(tmp_path: Path) -> None:
+    """A build tests what its events touched (the last test_window_days days); a broken row
+    of a case untouched for longer is found by the audit (window 0 or --full-refresh)."""
+    landing = tmp_path / "landing" / "staging"
+    events = list(commands.backfill_events(30, seed=9, as_of=AS_OF))
+    land(events, landing, ingested_at=datetime.now(UTC) - timedelta(days=10))
+    build(tmp_path)
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb")) as con:
+        con.execute(
+            "insert into main.fct_expediente_estados "
+            "select * from main.fct_expediente_estados limit 1"
+        )
+    code, out = dbt("test", data_dir=tmp_path)
+    assert code == 0, out
+    code, out = dbt("test", "--vars", "{test_window_days: 0}", data_dir=tmp_path)
+    assert code != 0
+    assert "FAIL" in out and "unique_combination_of_columns_fct_expediente_estados" in out
 
 
 def test_repeated_amounts_are_not_changes_and_late_events_reflag_them(tmp_path: Path) -> None:

@@ -3,6 +3,7 @@
         materialized='incremental',
         incremental_strategy='merge',
         unique_key='ref',
+        merge_exclude_columns=['ref'],
         cluster_by=['ref'],
         on_schema_change='fail',
     )
@@ -11,8 +12,8 @@
 -- The master table: one row per case with its current state and amount and
 -- its ordered histories. Each run recomputes only the cases with staging rows
 -- ingested since the last run, from the history facts (which hold each case's
--- complete history), and merges them: new cases are inserted, touched cases
--- updated, the rest left alone.
+-- complete history), and merges those that changed: new cases are inserted,
+-- changed cases updated, the rest left alone.
 
 with
 
@@ -23,6 +24,18 @@ touched as (
     where {{ new_events_filter() }}
 
 ),
+
+{% if is_incremental() %}
+
+    known as (
+
+        select this.*
+        from {{ this }} as this
+        inner join touched on this.ref = touched.ref
+
+    ),
+
+{% endif %}
 
 states as (
 
@@ -142,4 +155,24 @@ final as (
 
 )
 
-select * from final
+{% if is_incremental() %}
+
+    select final.*
+    from final
+    left join known on final.ref = known.ref
+    where
+        known.ref is null
+        or {{ any_column_changed(
+            ['procedimiento', 'juzgado', 'estado_actual', 'cuantia_actual',
+             'n_estados', 'n_cuantias', 'fecha_demanda', 'estado_desde',
+             'last_event_ts', 'last_ingested_at', 'historial_estados',
+             'historial_cuantias'],
+            'final', 'known',
+            arrays=['historial_estados', 'historial_cuantias']
+        ) }}
+
+{% else %}
+
+    select * from final
+
+{% endif %}

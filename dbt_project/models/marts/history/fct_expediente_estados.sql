@@ -3,6 +3,7 @@
         materialized='incremental',
         incremental_strategy='merge',
         unique_key=['ref', 'estado'],
+        merge_exclude_columns=['ref', 'estado'],
         partition_by=partition_by_day('entered_at'),
         cluster_by=['ref', 'estado'],
         on_schema_change='fail',
@@ -13,7 +14,8 @@
 -- the events that reported it (a state re-sent later keeps its first time).
 -- Each run reads the staging rows ingested since the last run and merges them
 -- with the rows already known for the same (ref, estado), so the result does
--- not depend on how the events were split across runs.
+-- not depend on how the events were split across runs. Only new or changed
+-- rows reach the merge.
 
 with
 
@@ -44,7 +46,8 @@ new_events as (
             this.juzgado,
             this.event_id,
             this.entered_at as event_ts,
-            this.last_ingested_at as ingested_at
+            this.last_ingested_at as ingested_at,
+            true as is_known
         from {{ this }} as this
         inner join touched
             on this.ref = touched.ref and this.estado = touched.estado
@@ -62,7 +65,8 @@ candidates as (
         juzgado,
         event_id,
         event_ts,
-        ingested_at
+        ingested_at,
+        false as is_known
     from new_events
 
     {% if is_incremental() %}
@@ -78,7 +82,7 @@ ranked as (
         *,
         row_number() over (
             partition by ref, estado
-            order by event_ts asc, event_id asc
+            order by event_ts asc, event_id asc, is_known desc
         ) as rank_in_state,
         max(ingested_at) over (partition by ref, estado) as last_ingested_at
     from candidates
@@ -113,7 +117,12 @@ final as (
         on
             ranked.procedimiento = states.procedimiento
             and ranked.estado = states.estado
-    where ranked.rank_in_state = 1
+    where
+        ranked.rank_in_state = 1
+        -- the known row still wins and no later event came: nothing to write
+        and not (
+            ranked.is_known and ranked.ingested_at = ranked.last_ingested_at
+        )
 
 )
 

@@ -3,6 +3,7 @@
         materialized='incremental',
         incremental_strategy='merge',
         unique_key=['ref', 'event_ts'],
+        merge_exclude_columns=['ref', 'event_ts'],
         partition_by=partition_by_day('event_ts'),
         cluster_by=['ref'],
         on_schema_change='fail',
@@ -13,8 +14,9 @@
 -- is_change marks the real changes (the first amount, or one that differs
 -- from the previous amount in business time). A late event can turn a later
 -- row into a repeat, so every run re-sequences the full amount history of
--- the cases it touches (known rows + new events) and merges it back: rows are
--- never lost, only re-flagged. Real changes are the rows with is_change.
+-- the cases it touches (known rows + new events) and merges back the rows
+-- that changed: rows are never lost, only re-flagged. Real changes are the
+-- rows with is_change.
 
 with
 
@@ -26,6 +28,18 @@ new_events as (
         and cuantia is not null
 
 ),
+
+{% if is_incremental() %}
+
+    known as (
+
+        select this.*
+        from {{ this }} as this
+        where this.ref in (select new_events.ref from new_events)
+
+    ),
+
+{% endif %}
 
 amounts as (
 
@@ -40,13 +54,12 @@ amounts as (
     {% if is_incremental() %}
         union all
         select
-            this.ref,
-            this.event_ts,
-            this.cuantia,
-            this.event_id,
-            this.last_ingested_at as ingested_at
-        from {{ this }} as this
-        where this.ref in (select new_events.ref from new_events)
+            ref,
+            event_ts,
+            cuantia,
+            event_id,
+            last_ingested_at as ingested_at
+        from known
     {% endif %}
 
 ),
@@ -101,4 +114,22 @@ final as (
 
 )
 
-select * from final
+{% if is_incremental() %}
+
+    select final.*
+    from final
+    left join known
+        on final.ref = known.ref and final.event_ts = known.event_ts
+    where
+        known.ref is null
+        or {{ any_column_changed(
+            ['event_id', 'cuantia', 'previous_cuantia', 'is_change',
+             'last_ingested_at'],
+            'final', 'known'
+        ) }}
+
+{% else %}
+
+    select * from final
+
+{% endif %}
