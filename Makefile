@@ -25,6 +25,15 @@ export UV_LINK_MODE := copy
 DBT_TARGET ?= local
 PYTEST_ARGS ?=
 
+# make demo / make stream / make schedule / make docs / make dashboard
+CASES ?= 5000
+EVENTS ?=
+RATE ?=
+INTERVAL ?= 60
+DOCS_PORT ?= 8080
+DASHBOARD_PORT ?= 8501
+DASHBOARD_TARGET ?= local
+
 GCP_PROJECT ?=
 GCP_REGION ?= europe-west1
 GCP_BUCKET ?=
@@ -32,7 +41,7 @@ IMAGE_TAG ?= $(shell date -u +%Y%m%d-%H%M%S)
 DRY_RUN ?=
 
 .PHONY: build compact deploy-pipeline help setup emulator-start emulator-stop emulator-status pubsub-init test lint format \
-	generate clean distclean demo stream build schedule docs dashboard bench reliability
+	generate clean distclean demo stream build schedule docs dashboard bench reliability browser
 
 help: ## List every target with what it does
 	@echo "expedientes - Spanish civil case events: Pub/Sub -> Beam -> dbt (DuckDB locally, BigQuery in production)"
@@ -67,8 +76,37 @@ emulator-status: setup ## Say whether the emulator runs, where, and its PUBSUB_E
 pubsub-init: setup ## Create topic, subscription and dead-letter topic on Pub/Sub (PUBSUB_EMULATOR_HOST or ADC)
 	@$(PY) -m expedientes.pubsub_admin ensure --project $(PUBSUB_PROJECT_ID)
 
-test: setup ## Run the test suite (starts its own emulator on a free port; needs no running services)
+demo: setup ## The whole pipeline end to end here: emulator, backfill (CASES=5000), dbt, stream (EVENTS=10000) with dbt on a schedule, summary
+	@$(PY) -m expedientes.demo --cases $(CASES) --events $(or $(EVENTS),10000) $(if $(RATE),--rate $(RATE)) \
+		--port $(PUBSUB_EMULATOR_PORT)
+
+stream: setup ## The live path alone: emulator + streaming pipeline + generator until Ctrl-C (or EVENTS=N; RATE=200)
+	@$(PY) -m expedientes.live $(if $(EVENTS),--events $(EVENTS)) $(if $(RATE),--rate $(RATE)) \
+		--port $(PUBSUB_EMULATOR_PORT)
+
+schedule: setup ## dbt build every INTERVAL seconds (default 60) until Ctrl-C, one log line per run
+	@$(PY) -m expedientes.dbt_runner schedule --interval $(INTERVAL) --target $(DBT_TARGET)
+
+docs: setup ## dbt docs generate + serve on 127.0.0.1:DOCS_PORT (8080): lineage from sources to exposures
+	@$(PY) -m expedientes.dbt_runner docs --port $(DOCS_PORT) --target $(DBT_TARGET)
+
+dashboard: setup ## The local dashboard on 127.0.0.1:DASHBOARD_PORT (8501), read-only over the marts
+	@$(PY) -m dashboard --port $(DASHBOARD_PORT) --target $(DASHBOARD_TARGET)
+
+test: setup browser ## Run the test suite (starts its own emulator on a free port; needs no running services)
 	@$(PY) -m pytest $(PYTEST_ARGS)
+
+browser: ## Install headless Chromium for the dashboard's browser test when missing (Debian/Ubuntu, as root)
+	@if ! command -v chromium >/dev/null 2>&1; then \
+		if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+			echo "Installing Chromium (Debian package chromium) for the dashboard's browser test"; \
+			apt-get install -y -q chromium >/dev/null 2>&1 || \
+				{ apt-get update -q >/dev/null 2>&1 && apt-get install -y -q chromium >/dev/null; } || \
+				echo "warning: could not install chromium; the browser test will be skipped" >&2; \
+		else \
+			echo "note: chromium is not installed (apt-get install chromium); the browser test will be skipped" >&2; \
+		fi; \
+	fi
 
 lint: setup ## ruff (lint + format check), sqlfluff on the dbt project, derived files in sync
 	@$(VENV)/bin/ruff check .
@@ -99,8 +137,7 @@ distclean: clean ## clean, and delete the virtual environment too
 	@rm -rf $(VENV) *.egg-info
 
 build: setup ## dbt build (seeds, models, tests) on DBT_TARGET (default local: $EXPEDIENTES_DATA_DIR/warehouse.duckdb)
-	@mkdir -p "$(EXPEDIENTES_DATA_DIR)"
-	@cd dbt_project && ../$(VENV)/bin/dbt build --target $(DBT_TARGET)
+	@$(PY) -m expedientes.dbt_runner build --target $(DBT_TARGET)
 
 compact: setup ## Merge the landing folders' small per-bundle files into one file per past day
 	@$(PY) -m beam_pipeline.compact
@@ -112,16 +149,6 @@ deploy-pipeline: setup ## Build the Dataflow Flex Template and launch it: GCP_PR
 		--bucket "$(GCP_BUCKET)" --tag "$(IMAGE_TAG)" $(if $(DRY_RUN),,--run)
 
 # Targets of later issues: they say so and fail rather than pretend to work.
-demo: ## [not yet available, issue #6] The whole pipeline end to end on this machine
-	@echo "make demo: not yet available - it lands with issue #6 (End to end on a laptop)." >&2; exit 2
-stream: ## [not yet available, issue #6] Emulator + streaming pipeline + generator until interrupted
-	@echo "make stream: not yet available - it lands with issue #6." >&2; exit 2
-schedule: ## [not yet available, issue #6] dbt build every INTERVAL seconds
-	@echo "make schedule: not yet available - it lands with issue #6." >&2; exit 2
-docs: ## [not yet available, issue #6] dbt docs generate + serve on 127.0.0.1
-	@echo "make docs: not yet available - it lands with issue #6." >&2; exit 2
-dashboard: ## [not yet available, issue #6] The local dashboard on 127.0.0.1
-	@echo "make dashboard: not yet available - it lands with issue #6." >&2; exit 2
 bench: ## [not yet available, issue #7] Benchmarks of every stage, written to benchmarks/results
 	@echo "make bench: not yet available - it lands with issue #7 (Benchmarks)." >&2; exit 2
 reliability: ## [not yet available, issue #8] The full fault suite with its figures

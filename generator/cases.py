@@ -67,23 +67,29 @@ class RefAllocator:
         return f"{ine}{ORGANO_PRIMERA_INSTANCIA}{JURISDICCION_CIVIL}{year}{seq:07d}"
 
 
-def event_id(rng: random.Random) -> str:
-    """A version-4 UUID drawn from ``rng``, so a seed reproduces the event ids too."""
-    return str(uuid.UUID(int=rng.getrandbits(128), version=4))
+#: The namespace of the generator's event ids (version-5 UUIDs).
+EVENT_NAMESPACE = uuid.UUID("6f1f5f0e-3b1e-5c7a-9d2e-2f6a1b7c8d90")
 
 
-def make_event(
-    rng: random.Random, case: Case, estado: str, ts: datetime, cuantia: Decimal | None
-) -> dict:
+def event_id(ref: str, estado: str, event_ts: str) -> str:
+    """The id of the event reporting that case ``ref`` reached ``estado`` at ``event_ts``: a
+    version-5 UUID of those three, so the same fact always gets the same id (a redelivery or
+    a regenerated event deduplicates) and different facts never share one - also across
+    generator runs with the same seed, which draw the same random numbers for other cases."""
+    return str(uuid.uuid5(EVENT_NAMESPACE, f"{ref}|{estado}|{event_ts}"))
+
+
+def make_event(case: Case, estado: str, ts: datetime, cuantia: Decimal | None) -> dict:
     """A contract event (v1) for ``case`` reaching ``estado`` at ``ts``."""
+    event_ts = contract.format_event_ts(ts)
     return {
-        "event_id": event_id(rng),
+        "event_id": event_id(case.ref, estado, event_ts),
         "ref": case.ref,
         "procedimiento": case.procedimiento,
         "juzgado": case.juzgado,
         "estado": estado,
         "cuantia": float(cuantia) if cuantia is not None else None,
-        "event_ts": contract.format_event_ts(ts),
+        "event_ts": event_ts,
         "schema_version": 1,
     }
 
@@ -132,7 +138,7 @@ def file_case(rng: random.Random, refs: RefAllocator, filed_on: date) -> tuple[C
         seen={"demanda"},
         cuantia=cuantia,
     )
-    return case, make_event(rng, case, "demanda", filed_at, cuantia)
+    return case, make_event(case, "demanda", filed_at, cuantia)
 
 
 def next_event(rng: random.Random, case: Case, not_before: datetime | None = None) -> dict | None:
@@ -156,7 +162,7 @@ def next_event(rng: random.Random, case: Case, not_before: datetime | None = Non
         day = not_before.astimezone(tz).date() + timedelta(days=rng.randint(1, delay))
     ts = court_time(rng, day, tz)
     new_cuantia = amounts.change_for(rng, move.target, case.cuantia)
-    event = make_event(rng, case, move.target, ts, new_cuantia)
+    event = make_event(case, move.target, ts, new_cuantia)
     case.estado, case.last_ts = move.target, ts
     case.seen.add(move.target)
     if new_cuantia is not None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import random
+import uuid
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -149,16 +150,20 @@ class FaultInjector:
             later = contract.parse_event_ts(event["event_ts"]) + timedelta(
                 minutes=self.rng.randint(5, 3 * 24 * 60)
             )
+            later_ts = contract.format_event_ts(later)
             resent = {
                 **event,
-                "event_id": event_id(self.rng),
-                "event_ts": contract.format_event_ts(later),
+                "event_id": event_id(event["ref"], event["estado"], later_ts),
+                "event_ts": later_ts,
             }
             out.append(message_for(resent, "resent"))
             self.report.resent += 1
         if self.plan.malformed and self.rng.random() < self.plan.malformed:
             error_type, breaker = self.rng.choice(MALFORMERS)
-            attributes = {"event_id": event_id(self.rng), "schema_version": "1"}
+            attributes = {
+                "event_id": str(uuid.UUID(int=self.rng.getrandbits(128), version=4)),
+                "schema_version": "1",
+            }
             out.append(Message(breaker(event), str(event["ref"]), attributes, "malformed"))
             self.report.malformed += 1
             self.report.malformed_by_error_type[error_type] += 1

@@ -12,7 +12,12 @@ from tests.conftest import REPO, run
 DBT = str(Path(sys.executable).with_name("dbt"))
 
 
-def dbt(*args: str, data_dir: Path, overlap_minutes: int | None = None) -> tuple[int, str]:
+def dbt(
+    *args: str, data_dir: Path, overlap_minutes: int | None = None, settle_seconds: int = 0
+) -> tuple[int, str]:
+    """``dbt <args>`` against ``data_dir``. Tests land their events before they build, so the
+    nothing-lost test needs no settling time (``ingest_settle_seconds`` 0), unless a test says
+    otherwise; ``--vars`` in ``args`` replaces these."""
     env = {
         "EXPEDIENTES_DATA_DIR": str(data_dir),
         "DBT_PROFILES_DIR": str(REPO / "dbt_project"),
@@ -21,11 +26,11 @@ def dbt(*args: str, data_dir: Path, overlap_minutes: int | None = None) -> tuple
         "DBT_LOG_PATH": str(data_dir / "dbt-logs"),
         "DBT_TARGET_PATH": str(data_dir / "dbt-target"),
     }
-    extra = (
-        []
-        if overlap_minutes is None
-        else ["--vars", f"{{ingest_overlap_minutes: {overlap_minutes}}}"]
-    )
+    variables = {"ingest_settle_seconds": settle_seconds}
+    if overlap_minutes is not None:
+        variables["ingest_overlap_minutes"] = overlap_minutes
+    rendered = "{" + ", ".join(f"{k}: {v}" for k, v in variables.items()) + "}"
+    extra = [] if "--vars" in args else ["--vars", rendered]
     result = run([DBT, *args, *extra, "--project-dir", str(REPO / "dbt_project")], env=env)
     return result.returncode, result.stdout + result.stderr
 

@@ -19,6 +19,16 @@ from tests.conftest import REPO, python_module, run
         ("expedientes.seeds", ["--bogus"], "unrecognized arguments"),
         ("expedientes.tables", ["--bogus"], "unrecognized arguments"),
         ("expedientes.pubsub_admin", ["ensure", "--nope"], "unrecognized arguments"),
+        ("expedientes.demo", ["--cases", "0"], "must be greater than 0"),
+        ("expedientes.demo", ["--malformed", "2"], "between 0 and 1"),
+        ("expedientes.demo", ["--rate", "fast"], "expected events per second"),
+        ("expedientes.live", ["--events", "-5"], "must be greater than 0"),
+        ("expedientes.live", ["--chunk", "x"], "expected a whole number"),
+        ("expedientes.dbt_runner", ["schedule", "--interval", "0"], "must be greater than 0"),
+        ("expedientes.dbt_runner", ["schedule"], "required"),
+        ("expedientes.dbt_runner", ["docs", "--port", "99999"], "at most 65535"),
+        ("dashboard", ["--port", "0"], "must be greater than 0"),
+        ("dashboard", ["--target", "postgres"], "invalid choice"),
     ],
 )
 def test_bad_flags_get_a_message_not_a_traceback(
@@ -32,7 +42,16 @@ def test_bad_flags_get_a_message_not_a_traceback(
 
 @pytest.mark.parametrize(
     "module",
-    ["expedientes.emulator", "expedientes.seeds", "expedientes.tables", "expedientes.pubsub_admin"],
+    [
+        "expedientes.emulator",
+        "expedientes.seeds",
+        "expedientes.tables",
+        "expedientes.pubsub_admin",
+        "expedientes.demo",
+        "expedientes.live",
+        "expedientes.dbt_runner",
+        "dashboard",
+    ],
 )
 def test_every_cli_has_help(module: str) -> None:
     result = python_module(module, "--help")
@@ -59,11 +78,35 @@ def test_make_help_lists_every_target() -> None:
         assert required in listed
 
 
-@pytest.mark.parametrize("target", ["demo", "bench"])
+@pytest.mark.parametrize("target", ["bench", "reliability"])
 def test_placeholder_targets_do_not_pretend_to_work(target: str) -> None:
     result = run(["make", target])
     assert result.returncode != 0
     assert "not yet available" in result.stderr
+
+
+def test_the_readme_documents_every_make_target() -> None:
+    makefile = (REPO / "Makefile").read_text()
+    targets = set(re.findall(r"^([a-z][a-z-]*):", makefile, flags=re.M))
+    readme = (REPO / "README.md").read_text()
+    documented = set(re.findall(r"`make ([a-z][a-z-]*)", readme))
+    assert targets <= documented, f"missing from the README: {targets - documented}"
+
+
+def test_the_schedule_runs_builds_and_logs_each_one(tmp_path) -> None:
+    result = python_module(
+        "expedientes.dbt_runner",
+        "schedule",
+        "--interval",
+        "1",
+        "--runs",
+        "2",
+        env={"EXPEDIENTES_DATA_DIR": str(tmp_path)},
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = [line for line in result.stdout.splitlines() if " build #" in line]
+    assert len(lines) == 2 and all("dbt build OK" in line for line in lines), result.stdout
+    assert (tmp_path / "dbt" / "logs" / "schedule.log").stat().st_size > 0
 
 
 def test_python_code_is_ruff_clean() -> None:

@@ -5,14 +5,19 @@ from __future__ import annotations
 
 import json
 import os
+import signal
+import subprocess
+import time
+import urllib.request
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from expedientes import procedures
+from expedientes import emulator, procedures
 from generator import commands
+from tests.conftest import REPO
 from tests.dbt_runner import dbt
 from tests.landing import land
 
@@ -89,3 +94,39 @@ def test_source_freshness_follows_the_last_ingestion(
     )
     assert (code == 0) == fresh, out
     assert ("PASS" in out) == fresh and ("ERROR STALE" in out) == (not fresh), out
+
+
+def test_make_docs_generates_every_model_and_serves_them_on_localhost(tmp_path: Path) -> None:
+    """`make docs` against a built warehouse: the catalog holds every model of the manifest
+    and dbt's docs server answers on 127.0.0.1."""
+    code, out = dbt("build", data_dir=tmp_path)  # what `make demo` leaves behind
+    assert code == 0, out[-3000:]
+    port = emulator.free_port()
+    proc = subprocess.Popen(
+        ["make", "docs", f"DOCS_PORT={port}", f"EXPEDIENTES_DATA_DIR={tmp_path}"],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    target = tmp_path / "dbt" / "target"
+    try:
+        deadline = time.monotonic() + 180
+        served = False
+        while time.monotonic() < deadline and not served:
+            assert proc.poll() is None, proc.stdout.read()
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2) as response:
+                    served = response.status == 200 and b"dbt" in response.read().lower()
+            except OSError:
+                time.sleep(0.5)
+        assert served, "dbt docs serve did not answer"
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=30)
+    manifest = json.loads((target / "manifest.json").read_text())
+    catalog = json.loads((target / "catalog.json").read_text())
+    models = {k for k, v in manifest["nodes"].items() if v["resource_type"] == "model"}
+    assert len(models) >= 13
+    assert models <= set(catalog["nodes"]), models - set(catalog["nodes"])

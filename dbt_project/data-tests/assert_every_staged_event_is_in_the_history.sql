@@ -3,12 +3,28 @@
 -- Checked for the events ingested in the last test_window_days days, as the
 -- staging tests are (every event on --full-refresh): each build checks what
 -- the builds since then merged, at a cost that does not grow with history.
+-- Events ingested less than ingest_settle_seconds before the build started
+-- are left to the next build: the pipeline may still be landing them while
+-- the models read staging, and then they are rightly not merged yet.
+{%- set settled_before -%}
+    cast({{ dbt.dateadd(
+        'second',
+        -1 * var('ingest_settle_seconds'),
+        dbt.cast(
+            "'" ~ run_started_at.strftime('%Y-%m-%d %H:%M:%S') ~ "'",
+            dbt.type_timestamp()
+        )
+    ) }} as {{ dbt.type_timestamp() }})
+{%- endset %}
+
 with
 
 events as (
 
     select * from {{ ref('stg_pubsub__expediente_events') }}
-    where {{ recent_ingest() }}
+    where
+        {{ recent_ingest() }}
+        and ingested_at < {{ settled_before }}
 
 ),
 

@@ -5,6 +5,7 @@ and the project's data tests fail when those promises are broken."""
 from __future__ import annotations
 
 import random
+import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -241,6 +242,17 @@ def test_a_case_whose_first_event_has_not_arrived_yet(tmp_path: Path) -> None:
     assert row[1:] == (len(events), "demanda")
 
 
+@pytest.fixture(scope="module")
+def sound_warehouse(tmp_path_factory) -> Path:
+    """A built warehouse whose data tests pass; each sabotage works on a copy of it."""
+    data_dir = tmp_path_factory.mktemp("sound") / "data"
+    land(commands.backfill_events(40, seed=5, as_of=AS_OF), data_dir / "landing" / "staging")
+    build(data_dir)
+    code, out = dbt("test", data_dir=data_dir)
+    assert code == 0, out
+    return data_dir
+
+
 @pytest.mark.parametrize(
     ("breakage", "failing_test"),
     [
@@ -265,12 +277,29 @@ def test_a_case_whose_first_event_has_not_arrived_yet(tmp_path: Path) -> None:
     ],
 )
 def test_the_data_tests_fail_when_a_promise_is_broken(
-    tmp_path: Path, breakage: str, failing_test: str
+    sound_warehouse: Path, tmp_path: Path, breakage: str, failing_test: str
 ) -> None:
-    land(commands.backfill_events(40, seed=5, as_of=AS_OF), tmp_path / "landing" / "staging")
-    build(tmp_path)
-    with duckdb.connect(str(tmp_path / "warehouse.duckdb")) as con:
+    broken = tmp_path / "data"
+    shutil.copytree(sound_warehouse, broken)
+    with duckdb.connect(str(broken / "warehouse.duckdb")) as con:
         con.execute(breakage)
-    code, out = dbt("test", data_dir=tmp_path)
+    code, out = dbt("test", data_dir=broken)
     assert code != 0
     assert any(failing_test in line and "FAIL" in line for line in out.splitlines()), out[-3000:]
+
+
+def test_events_landing_during_a_build_are_left_to_the_next_build(tmp_path: Path) -> None:
+    """The models read staging first; events that land while the build is still testing are
+    in staging but rightly not merged yet. The nothing-lost test leaves the events ingested
+    within ingest_settle_seconds of the build's start to the next build, which merges them."""
+    landing = tmp_path / "landing" / "staging"
+    events = list(commands.backfill_events(20, seed=14, as_of=AS_OF))
+    land(events[:60], landing)
+    code, out = dbt("build", "--exclude-resource-type", "test", "unit_test", data_dir=tmp_path)
+    assert code == 0, out
+    land(events[60:], landing)  # lands after the models read staging
+    code, out = dbt("test", data_dir=tmp_path, settle_seconds=30)
+    assert code == 0, out
+    code, out = dbt("test", data_dir=tmp_path, settle_seconds=0)
+    assert code != 0 and "FAIL" in out and "assert_every_staged_event_is_in_the_history" in out
+    build(tmp_path)  # the next build merges them

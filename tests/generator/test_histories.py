@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from expedientes import contract, procedures
-from generator import commands, courts
+from generator import cases, commands, courts
 from generator.cases import Case, RefAllocator, history, next_event
 
 AS_OF = datetime(2026, 12, 1, 23, 59, 59, tzinfo=UTC)
@@ -226,3 +226,22 @@ def test_the_stream_never_runs_past_its_horizon(backfill) -> None:
     assert max(_ts(e) for e in events) <= horizon + timedelta(days=1)
     times = [_ts(e) for e in events if e["estado"] != "demanda"]
     assert times == sorted(times), "next events come in the order they happen"
+
+
+def test_event_ids_name_the_fact_not_the_random_draw() -> None:
+    """Ids derive from (ref, estado, event_ts): a regenerated fact keeps its id, and runs with
+    the same seed over different cases (a second `make demo`) never reuse an id for another
+    fact, which staging's deduplication would otherwise drop as a repeat."""
+    as_of = datetime(2026, 12, 1, 23, 59, 59, tzinfo=UTC)
+    first = list(commands.backfill_events(30, seed=5, as_of=as_of))
+    again = list(commands.backfill_events(30, seed=5, as_of=as_of))
+    assert [e["event_id"] for e in first] == [e["event_id"] for e in again]
+    facts = {e["event_id"]: (e["ref"], e["estado"], e["event_ts"]) for e in first}
+    assert len(facts) == len(first)
+    other = list(commands.backfill_events(30, seed=6, as_of=as_of))
+    for event in other:
+        fact = (event["ref"], event["estado"], event["event_ts"])
+        assert facts.get(event["event_id"], fact) == fact
+    assert cases.event_id("r1", "demanda", "2025-01-02T10:00:00Z") != cases.event_id(
+        "r1", "demanda", "2025-01-02T10:00:01Z"
+    )

@@ -1,10 +1,13 @@
--- Transitions over time: how many cases entered each state, per day and
--- procedure (business time).
+-- Transitions over time: how many cases entered each state, per day
+-- (business time), procedure and city of the court.
 with
 
 estados as (
 
-    select * from {{ ref('fct_expediente_estados') }}
+    select
+        *,
+        {{ court_city('juzgado') }} as ciudad
+    from {{ ref('fct_expediente_estados') }}
 
 ),
 
@@ -15,9 +18,11 @@ final as (
         procedimiento,
         estado,
         state_order,
+        ciudad,
         count(*) as n_transiciones
     from estados
-    group by cast(entered_at as date), procedimiento, estado, state_order
+    group by
+        cast(entered_at as date), procedimiento, estado, state_order, ciudad
 
 )
 

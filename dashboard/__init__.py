@@ -1,0 +1,1 @@
+"""The local dashboard over the dbt marts (Streamlit): ``python -m dashboard``."""
