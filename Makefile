@@ -23,7 +23,10 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DBT_VERSION_CHECK := false
 export UV_LINK_MODE := copy
 DBT_TARGET ?= local
+TEST_WORKERS ?= 2
 PYTEST_ARGS ?=
+QUICK ?=
+BENCH_ARGS ?=
 
 # make demo / make stream / make schedule / make docs / make dashboard
 CASES ?= 5000
@@ -94,7 +97,7 @@ dashboard: setup ## The local dashboard on 127.0.0.1:DASHBOARD_PORT (8501), read
 	@$(PY) -m dashboard --port $(DASHBOARD_PORT) --target $(DASHBOARD_TARGET)
 
 test: setup browser ## Run the test suite (starts its own emulator on a free port; needs no running services)
-	@$(PY) -m pytest $(PYTEST_ARGS)
+	@$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 browser: ## Install headless Chromium for the dashboard's browser test when missing (Debian/Ubuntu, as root)
 	@if ! command -v chromium >/dev/null 2>&1; then \
@@ -148,8 +151,9 @@ deploy-pipeline: setup ## Build the Dataflow Flex Template and launch it: GCP_PR
 	@$(PY) -m beam_pipeline.flex_template commands --project "$(GCP_PROJECT)" --region "$(GCP_REGION)" \
 		--bucket "$(GCP_BUCKET)" --tag "$(IMAGE_TAG)" $(if $(DRY_RUN),,--run)
 
+bench: setup ## Benchmarks of every stage beside its baseline -> benchmarks/results/latest.json, docs/BENCHMARKS.md (QUICK=1: minutes)
+	@$(PY) -m benchmarks $(if $(QUICK),--quick) $(BENCH_ARGS)
+
 # Targets of later issues: they say so and fail rather than pretend to work.
-bench: ## [not yet available, issue #7] Benchmarks of every stage, written to benchmarks/results
-	@echo "make bench: not yet available - it lands with issue #7 (Benchmarks)." >&2; exit 2
 reliability: ## [not yet available, issue #8] The full fault suite with its figures
 	@echo "make reliability: not yet available - it lands with issue #8 (Reliability)." >&2; exit 2

@@ -90,6 +90,15 @@ def run(args: argparse.Namespace) -> int:
     dbt_log = run_dir / "dbt.log"
     summary: dict = {"data_dir": str(settings.data_dir()), "warehouse": str(warehouse.path())}
     builds: list[dbt_runner.BuildResult] = []
+    phases: dict[str, float] = {}  # wall seconds per step, for the summary and `make bench`
+    clock = time.monotonic()
+
+    def phase(name: str) -> None:
+        nonlocal clock
+        now = time.monotonic()
+        phases[name] = round(now - clock, 2)
+        clock = now
+
     stop_builds = threading.Event()  # no new build; the running one finishes
     abort_builds = threading.Event()  # terminate the running build too
     scheduler: threading.Thread | None = None
@@ -98,6 +107,7 @@ def run(args: argparse.Namespace) -> int:
             with LocalBroker(args.port) as broker:
                 how = "started" if broker.started else "already running, reused"
                 _say(f"1/5 Pub/Sub emulator {how} on {broker.state.address}")
+                phase("emulator")
 
                 _say(f"2/5 backfill of {args.cases} cases through the batch pipeline")
                 staged = backfill(children, args.cases, args.seed, run_dir)
@@ -109,12 +119,14 @@ def run(args: argparse.Namespace) -> int:
                 else:
                     _say(f"    {staged} events staged")
                 summary["backfill_events_staged"] = staged
+                phase("backfill")
 
                 _say("3/5 dbt build")
                 first = dbt_runner.build(log=dbt_log)
                 _say(f"    {first.line()}")
                 if not first.ok:
                     raise ChildFailed(f"dbt build failed; its output: {dbt_log}")
+                phase("first_build")
 
                 _say(
                     f"4/5 streaming {args.events} events at {args.rate:g}/s, "
@@ -147,6 +159,7 @@ def run(args: argparse.Namespace) -> int:
                     seed=args.seed,
                     malformed=args.malformed,
                 )
+                phase("stream_publish")
                 _say(
                     f"    published {published.confirmed} messages: {published.valid} events "
                     f"and {published.malformed} malformed ones; waiting until all have landed"
@@ -159,14 +172,17 @@ def run(args: argparse.Namespace) -> int:
                     pipeline=pipeline,
                     progress=lambda line: _say("    " + line),
                 )
+                phase("stream_landing")
                 stop_builds.set()
                 scheduler.join()
-                pipeline.stop()
+                pipeline.stop(timeout=5)  # everything landed: no need to wait long
+                phase("stream_last_build_and_stop")
 
             _say("5/5 final dbt build")
             # nothing lands any more: the nothing-lost test may check up to the last event
             final = dbt_runner.build(["--vars", "{ingest_settle_seconds: 0}"], log=dbt_log)
             _say(f"    {final.line()}")
+            phase("final_build")
         except KeyboardInterrupt:
             _say("interrupted: stopping what the demo started")
             return 130
@@ -195,6 +211,7 @@ def run(args: argparse.Namespace) -> int:
             "final_build_ok": final.ok,
             "final_build_counts": final.counts,
             "seconds": round(time.monotonic() - started, 1),
+            "phases_seconds": phases,
         }
     )
     (run_dir / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")

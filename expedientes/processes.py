@@ -74,7 +74,8 @@ class Child:
         return "\n".join("    " + line for line in text.splitlines()[-lines:])
 
     def stop(self, timeout: float = 15.0) -> None:
-        """SIGTERM to the whole group, SIGKILL after ``timeout``; a no-op once it exited."""
+        """SIGTERM to the whole group, SIGKILL after ``timeout``; a no-op once it exited.
+        (The streaming pipeline lands whole files only, so killing it loses nothing landed.)"""
         if self.proc.poll() is None:
             _signal_group(self.proc.pid, signal.SIGTERM)
             try:
