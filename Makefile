@@ -27,6 +27,7 @@ TEST_WORKERS ?= 2
 PYTEST_ARGS ?=
 QUICK ?=
 BENCH_ARGS ?=
+RELIABILITY_SCALE ?= full
 
 # make demo / make stream / make schedule / make docs / make dashboard
 CASES ?= 5000
@@ -37,13 +38,23 @@ DOCS_PORT ?= 8080
 DASHBOARD_PORT ?= 8501
 DASHBOARD_TARGET ?= local
 
+# make deploy-infra / deploy-pipeline / deploy-dbt: a value left empty comes from Terraform's
+# outputs (TF_OUTPUTS, saved by deploy-infra), then from the defaults (GCP_REGION europe-west1).
 GCP_PROJECT ?=
-GCP_REGION ?= europe-west1
+GCP_REGION ?=
 GCP_BUCKET ?=
+PIPELINE_SA ?=
 IMAGE_TAG ?= $(shell date -u +%Y%m%d-%H%M%S)
+TF_OUTPUTS ?= deploy/terraform/outputs.json
 DRY_RUN ?=
+YES ?=
 
-.PHONY: build compact deploy-pipeline help setup emulator-start emulator-stop emulator-status pubsub-init test lint format \
+# Tools that must not share the runtime lock (checkov pins its own dependencies): .venv-tools
+TOOLS_VENV := .venv-tools
+TOOLS_STAMP := $(TOOLS_VENV)/.setup-complete
+CHECKOV := $(TOOLS_VENV)/bin/checkov
+
+.PHONY: build compact deploy-infra deploy-pipeline deploy-dbt tools help setup emulator-start emulator-stop emulator-status pubsub-init test lint format \
 	generate clean distclean demo stream build schedule docs dashboard bench reliability browser
 
 help: ## List every target with what it does
@@ -111,13 +122,23 @@ browser: ## Install headless Chromium for the dashboard's browser test when miss
 		fi; \
 	fi
 
-lint: setup ## ruff (lint + format check), sqlfluff on the dbt project, derived files in sync
+tools: $(TOOLS_STAMP) ## Create .venv-tools with the pinned lint tools of requirements-tools.txt (checkov)
+	@:
+
+$(TOOLS_STAMP): requirements-tools.txt $(STAMP)
+	@test -x $(TOOLS_VENV)/bin/python || $(PYTHON) -m venv --without-pip $(TOOLS_VENV)
+	@echo "Installing the pinned tools (requirements-tools.txt) into $(TOOLS_VENV)"
+	@$(UV) pip sync --quiet --python $(TOOLS_VENV)/bin/python requirements-tools.txt
+	@touch $@
+
+lint: setup tools ## ruff (lint + format check), sqlfluff on the dbt project, derived files in sync, checkov on deploy/terraform
 	@$(VENV)/bin/ruff check .
 	@$(VENV)/bin/ruff format --check .
 	@$(PY) -m expedientes.seeds --check
 	@$(PY) -m expedientes.tables --check
 	@$(PY) -m beam_pipeline.flex_template metadata --check
 	@$(VENV)/bin/sqlfluff lint dbt_project/models dbt_project/data-tests dbt_project/macros
+	@$(CHECKOV) --directory deploy/terraform --framework terraform --skip-download --compact --quiet
 
 format: setup ## Apply ruff's fixes and formatting, and sqlfluff's fixes to the dbt project
 	@$(VENV)/bin/ruff check --fix .
@@ -133,11 +154,11 @@ clean: ## Stop the emulator and delete local state (EXPEDIENTES_DATA_DIR), dbt a
 	@if [ -x $(PY) ]; then $(PY) -m expedientes.emulator stop; fi
 	@rm -rf "$(EXPEDIENTES_DATA_DIR)" dbt_project/target dbt_project/logs dbt_project/dbt_packages \
 		.pytest_cache .ruff_cache
-	@find . -path ./$(VENV) -prune -o -name __pycache__ -type d -exec rm -rf {} +
+	@find . \( -path ./$(VENV) -o -path ./$(TOOLS_VENV) \) -prune -o -name __pycache__ -type d -exec rm -rf {} +
 	@echo "Removed local state in $(EXPEDIENTES_DATA_DIR) and build artifacts"
 
-distclean: clean ## clean, and delete the virtual environment too
-	@rm -rf $(VENV) *.egg-info
+distclean: clean ## clean, and delete the virtual environments too (.venv, .venv-tools)
+	@rm -rf $(VENV) $(TOOLS_VENV) *.egg-info
 
 build: setup ## dbt build (seeds, models, tests) on DBT_TARGET (default local: $EXPEDIENTES_DATA_DIR/warehouse.duckdb)
 	@$(PY) -m expedientes.dbt_runner build --target $(DBT_TARGET)
@@ -145,15 +166,27 @@ build: setup ## dbt build (seeds, models, tests) on DBT_TARGET (default local: $
 compact: setup ## Merge the landing folders' small per-bundle files into one file per past day
 	@$(PY) -m beam_pipeline.compact
 
-deploy-pipeline: setup ## Build the Dataflow Flex Template and launch it: GCP_PROJECT= GCP_BUCKET= [GCP_REGION=] (DRY_RUN=1 prints the commands)
-	@if [ -z "$(GCP_PROJECT)" ] || [ -z "$(GCP_BUCKET)" ]; then \
-		echo "error: set GCP_PROJECT and GCP_BUCKET (and GCP_REGION, default $(GCP_REGION)); DRY_RUN=1 only prints" >&2; exit 2; fi
-	@$(PY) -m beam_pipeline.flex_template commands --project "$(GCP_PROJECT)" --region "$(GCP_REGION)" \
-		--bucket "$(GCP_BUCKET)" --tag "$(IMAGE_TAG)" $(if $(DRY_RUN),,--run)
+deploy-infra: setup ## Terraform init/plan/apply of deploy/terraform: GCP_PROJECT= [GCP_REGION=] [YES=1] (DRY_RUN=1 prints the commands)
+	@$(PY) -m deploy infra --project "$(GCP_PROJECT)" --region "$(GCP_REGION)" --outputs "$(TF_OUTPUTS)" \
+		$(if $(YES),--yes) $(if $(DRY_RUN),,--run)
+
+deploy-pipeline: setup ## Build the Dataflow Flex Template and launch it: GCP_PROJECT= GCP_BUCKET= [GCP_REGION=] or Terraform's outputs (DRY_RUN=1 prints)
+	@$(PY) -m deploy pipeline --project "$(GCP_PROJECT)" --region "$(GCP_REGION)" --bucket "$(GCP_BUCKET)" \
+		--service-account "$(PIPELINE_SA)" --tag "$(IMAGE_TAG)" --outputs "$(TF_OUTPUTS)" $(if $(DRY_RUN),,--run)
+
+deploy-dbt: setup ## Build the dbt image (Cloud Build) and update the Cloud Run job: GCP_PROJECT= [GCP_REGION=] (DRY_RUN=1 prints)
+	@$(PY) -m deploy dbt --project "$(GCP_PROJECT)" --region "$(GCP_REGION)" --tag "$(IMAGE_TAG)" \
+		--outputs "$(TF_OUTPUTS)" $(if $(DRY_RUN),,--run)
 
 bench: setup ## Benchmarks of every stage beside its baseline -> benchmarks/results/latest.json, docs/BENCHMARKS.md (QUICK=1: minutes)
 	@$(PY) -m benchmarks $(if $(QUICK),--quick) $(BENCH_ARGS)
 
-# Targets of later issues: they say so and fail rather than pretend to work.
-reliability: ## [not yet available, issue #8] The full fault suite with its figures
-	@echo "make reliability: not yet available - it lands with issue #8 (Reliability)." >&2; exit 2
+reliability: setup ## The fault suite at full size (RELIABILITY_SCALE=full) with its figures -> docs/RELIABILITY.md
+	@mkdir -p "$(EXPEDIENTES_DATA_DIR)"
+	@rm -f "$(EXPEDIENTES_DATA_DIR)/reliability-results.jsonl"
+	@status=0; RELIABILITY_SCALE=$(RELIABILITY_SCALE) \
+		RELIABILITY_RESULTS="$(EXPEDIENTES_DATA_DIR)/reliability-results.jsonl" \
+		$(PY) -m pytest tests/reliability -p no:xdist --timeout 1800 $(PYTEST_ARGS) || status=$$?; \
+	$(PY) -m tests.reliability.report "$(EXPEDIENTES_DATA_DIR)/reliability-results.jsonl" \
+		--out docs/RELIABILITY.md || status=$$?; \
+	exit $$status

@@ -50,7 +50,7 @@ from beam_pipeline.validate import (
     from_line,
     from_pubsub,
 )
-from expedientes import settings
+from expedientes import pubsub_admin, settings
 
 LOCAL_STREAMING_RUNNER = "BundleBasedDirectRunner"
 LOCAL_BATCH_RUNNER = "FnApiRunner"
@@ -210,9 +210,17 @@ def main(argv: list[str] | None = None) -> int:
     if found:
         print(f"error: {'; '.join(found)} (see --help)", file=sys.stderr)
         return 2
+    standard = options.view_as(StandardOptions)
+    o = options.view_as(ExpedientesOptions)
+    if o.input_subscription and "Dataflow" not in (standard.runner or ""):
+        # Beam's local reader would wait for an unreachable Pub/Sub instead of failing
+        try:
+            pubsub_admin.require_subscription(o.input_subscription)
+        except pubsub_admin.Unreachable as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
     logging.getLogger().setLevel(logging.WARNING)
     result = launch(options)
-    standard = options.view_as(StandardOptions)
     if "Dataflow" in (standard.runner or ""):
         job = getattr(result, "job_id", lambda: None)()
         print(f"submitted to Dataflow: job {job}")  # the template launcher must not wait
@@ -227,6 +235,8 @@ def main(argv: list[str] | None = None) -> int:
         try:
             result.wait_until_finish()
         except KeyboardInterrupt:
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second signal must not break out
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
             result.cancel()
     else:
         result.wait_until_finish()

@@ -43,8 +43,8 @@ SCHEMA_FILE = "event.schema.json"
 #: Every reason an event can be rejected, with what it means. Order matters only for display.
 ERROR_TYPES: dict[str, str] = {
     "payload_too_large": "the message is larger than the contract's max_payload_bytes",
-    "invalid_encoding": "the message is not valid UTF-8",
-    "invalid_json": "the message is not valid JSON (NaN and Infinity are not JSON)",
+    "invalid_encoding": "the message is not valid UTF-8, or escapes a lone UTF-16 surrogate",
+    "invalid_json": "the message is not valid JSON (NaN and Infinity are not JSON; no key twice)",
     "nesting_too_deep": "the JSON nests deeper than the contract's max_nesting_depth",
     "not_an_object": "the JSON is valid but not an object",
     "missing_field": "a required field is absent",
@@ -198,7 +198,9 @@ def parse(
     else:
         text = payload
     try:
-        decoded = json.loads(text, parse_constant=_reject_constant)
+        decoded = json.loads(
+            text, parse_constant=_reject_constant, object_pairs_hook=_object_without_repeats
+        )
     except RecursionError:
         message = "payload nests too deeply to decode"
         return None, [Violation("nesting_too_deep", None, message)]
@@ -208,8 +210,37 @@ def parse(
     if _depth(decoded, max_depth) > max_depth:
         message = f"payload nests deeper than the contract's {max_depth} levels"
         return None, [Violation("nesting_too_deep", None, message)]
+    if "\\u" in text and _has_lone_surrogate(decoded):
+        message = "payload escapes a lone UTF-16 surrogate (\\ud800-\\udfff): not a character"
+        return None, [Violation("invalid_encoding", None, message)]
     violations = validate(decoded, now=now)
     return (decoded if isinstance(decoded, dict) else None), violations
+
+
+def _object_without_repeats(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object, refusing a key given twice (readers disagree on which one wins)."""
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        seen: set[str] = set()
+        repeated = next(k for k, _ in pairs if k in seen or seen.add(k))
+        raise ValueError(f"key {repeated!r} appears more than once in an object")
+    return result
+
+
+def _has_lone_surrogate(value: Any) -> bool:
+    """True when a string in ``value`` holds a surrogate code point (JSON lets ``\\ud800``
+    through; it cannot be encoded as UTF-8, so no sink could store it)."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return True
+        return False
+    if isinstance(value, dict):
+        return any(_has_lone_surrogate(k) or _has_lone_surrogate(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_lone_surrogate(v) for v in value)
+    return False
 
 
 def parse_or_raise(payload: bytes | str) -> dict[str, Any]:

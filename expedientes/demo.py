@@ -31,7 +31,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from expedientes import cli_args, dbt_runner, emulator, settings, warehouse
+from expedientes import cli_args, dbt_runner, emulator, recovery, settings, warehouse
 from expedientes.live import LocalBroker, publish, start_pipeline, wait_until_landed
 from expedientes.processes import ChildFailed, Children, python, sigterm_as_interrupt
 
@@ -135,7 +135,8 @@ def run(args: argparse.Namespace) -> int:
                 leftover = broker.clear_backlog()
                 if leftover:
                     _say(f"    discarded {leftover} messages left by an earlier run")
-                pipeline = start_pipeline(children, broker, run_dir / "pipeline.log")
+                recovery.mark(broker.resources)  # the demo starts from a clean subscription
+                pipeline = start_pipeline(children, broker, run_dir / "pipeline.log", recover=False)
                 stream_started = datetime.now(UTC)
                 scheduler = threading.Thread(
                     target=dbt_runner.schedule,
@@ -173,6 +174,7 @@ def run(args: argparse.Namespace) -> int:
                     progress=lambda line: _say("    " + line),
                 )
                 phase("stream_landing")
+                recovery.mark(broker.resources)  # everything published has landed
                 stop_builds.set()
                 scheduler.join()
                 pipeline.stop(timeout=5)  # everything landed: no need to wait long

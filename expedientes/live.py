@@ -29,7 +29,7 @@ from pathlib import Path
 from google.api_core import exceptions
 from google.cloud import pubsub_v1
 
-from expedientes import cli_args, emulator, pubsub_admin, settings, warehouse
+from expedientes import cli_args, emulator, pubsub_admin, recovery, settings, warehouse
 from expedientes.processes import Child, ChildFailed, Children, python, sigterm_as_interrupt
 
 
@@ -99,10 +99,22 @@ class LocalBroker:
 
 
 def start_pipeline(
-    children: Children, broker: LocalBroker, log: Path, timeout: float = 120.0
+    children: Children,
+    broker: LocalBroker,
+    log: Path,
+    timeout: float = 120.0,
+    recover: bool = True,
 ) -> Child:
     """The streaming pipeline on the subscription, landing files under the data dir; returns
-    once it runs (it prints a line when its reader started)."""
+    once it runs (it prints a line when its reader started).
+
+    With ``recover`` the subscription first seeks back to its newest checkpoint
+    (:mod:`expedientes.recovery`), so messages that a killed pipeline had acked but not written
+    are delivered again; without it the caller takes care of the subscription's state."""
+    if recover:
+        restored = recovery.restore(broker.resources)
+        if restored:
+            print(f"subscription sought back to checkpoint {restored}", flush=True)
     child = children.start(
         "the streaming pipeline",
         python(
@@ -209,6 +221,23 @@ def wait_until_landed(
         time.sleep(0.5)
 
 
+def wait_until_quiet(pipeline: Child, quiet: float = 3.0, timeout: float = 600.0) -> None:
+    """Wait until nothing new has landed for ``quiet`` seconds (a replay has drained)."""
+    deadline = time.monotonic() + timeout
+    last = (-1, -1)
+    last_change = time.monotonic()
+    while time.monotonic() < deadline:
+        now = (warehouse.landed_rows(), warehouse.landed_dead_letters())
+        if now != last:
+            last, last_change = now, time.monotonic()
+        elif time.monotonic() - last_change >= quiet:
+            return
+        if not pipeline.running():
+            pipeline.wait()
+        time.sleep(0.5)
+    raise TimeoutError(f"the landing folders were still growing after {timeout:.0f} s")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m expedientes.live",
@@ -255,6 +284,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"emulator {how} on {broker.state.address}", flush=True)
             pipeline = start_pipeline(children, broker, run_dir / "pipeline.log")
             print(f"streaming pipeline running (log: {run_dir / 'pipeline.log'})", flush=True)
+            # a replay from the checkpoint lands first, so it is not counted as new events
+            wait_until_quiet(pipeline)
             chunk_number = 0
             while args.events is None or published_total < args.events:
                 size = args.chunk
@@ -270,6 +301,7 @@ def main(argv: list[str] | None = None) -> int:
                     seed=args.seed * 100_003 + chunk_number,
                 )
                 wait_until_landed(published.valid, 0, since, timeout=600, pipeline=pipeline)
+                recovery.mark(broker.resources)  # all published so far has landed
                 published_total += published.events
                 chunk_number += 1
                 print(

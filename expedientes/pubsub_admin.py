@@ -22,6 +22,8 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import urllib.error
+import urllib.request
 from dataclasses import dataclass
 
 from google.api_core import exceptions
@@ -58,6 +60,43 @@ class Resources:
     @property
     def dead_letter_subscription_path(self) -> str:
         return settings.subscription_path(self.project, self.dead_letter_subscription)
+
+
+class Unreachable(RuntimeError):
+    """Pub/Sub (the emulator) does not answer, or a resource is missing; the message says
+    what to run."""
+
+
+def require_emulator_answers(timeout: float = 2.0) -> None:
+    """With ``PUBSUB_EMULATOR_HOST`` set, fail in one line when nothing answers there (the
+    client would otherwise retry for minutes)."""
+    host = os.environ.get("PUBSUB_EMULATOR_HOST")
+    if not host:
+        return
+    try:
+        with urllib.request.urlopen(f"http://{host}/", timeout=timeout):
+            pass
+    except (urllib.error.URLError, OSError) as exc:
+        raise Unreachable(
+            f"the Pub/Sub emulator at {host} does not answer ({exc}); "
+            "start it with `make emulator-start`"
+        ) from None
+
+
+def require_subscription(path: str, timeout: float = 10.0) -> None:
+    """Fail in one line when the subscription cannot be read: emulator down, or no such
+    subscription (checked before a streaming pipeline starts, which would otherwise wait)."""
+    require_emulator_answers()
+    try:
+        with pubsub_v1.SubscriberClient() as subscriber:
+            subscriber.get_subscription(request={"subscription": path}, timeout=timeout)
+    except exceptions.NotFound:
+        raise Unreachable(
+            f"subscription {path} does not exist; create it with `make emulator-start` "
+            "(emulator) or `make pubsub-init`"
+        ) from None
+    except exceptions.GoogleAPIError as exc:
+        raise Unreachable(f"cannot read Pub/Sub subscription {path}: {exc}") from None
 
 
 def _create(create, *args, **kwargs) -> str:

@@ -48,6 +48,10 @@ def subscription_path(project: str, subscription: str) -> str:
     return f"projects/{project}/subscriptions/{subscription}"
 
 
+def snapshot_path(project: str, snapshot: str) -> str:
+    return f"projects/{project}/snapshots/{snapshot}"
+
+
 #: The local staging "tables": the pipeline lands immutable JSONL files (one per bundle, written
 #: under a hidden name and renamed when complete) in these folders under the data dir; dbt-duckdb
 #: and the generator read them with DuckDB's read_json. Only dbt opens the DuckDB file itself.

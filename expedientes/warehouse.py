@@ -92,10 +92,19 @@ def landed_events(since: datetime | None = None, landing: Path | None = None) ->
     )
 
 
+def landed_rows(landing: Path | None = None) -> int:
+    """Staging rows landed, repeats included (grows with every file the pipeline writes)."""
+    folder = landing or settings.staging_landing_dir()
+    return _count(folder, tables.STAGING, "count(*)", "ingested_at", None)
+
+
 def landed_dead_letters(since: datetime | None = None, landing: Path | None = None) -> int:
-    """Dead letters the pipeline landed (failed at or after ``since``)."""
+    """Distinct dead letters the pipeline landed (failed at or after ``since``): a message
+    delivered again (a replay from a checkpoint) counts once by its Pub/Sub ``message_id``;
+    rows replayed from files, which have none, count each."""
     folder = landing or settings.dead_letter_landing_dir()
-    return _count(folder, tables.DEAD_LETTER, "count(*)", "failed_at", since)
+    aggregate = "count(distinct message_id) + count(*) filter (where message_id is null)"
+    return _count(folder, tables.DEAD_LETTER, aggregate, "failed_at", since)
 
 
 def _count(folder: Path, table: str, aggregate: str, time_column: str, since) -> int:

@@ -17,10 +17,7 @@ the batching. ``--ordering ref`` uses the bare ref; ``--ordering none`` disables
 from __future__ import annotations
 
 import json
-import os
 import threading
-import urllib.error
-import urllib.request
 import zlib
 from concurrent import futures
 from pathlib import Path
@@ -29,7 +26,7 @@ from typing import IO
 from google.api_core import exceptions
 from google.cloud import pubsub_v1
 
-from expedientes import settings
+from expedientes import pubsub_admin, settings
 from generator.faults import Message
 
 ORDERING_CHOICES = ("bucket", "ref", "none")
@@ -98,16 +95,10 @@ class PubSubSink:
 
     def check_reachable(self, timeout: float = 10.0) -> None:
         """Fail fast, in one line, when the emulator or the topic is not there."""
-        host = os.environ.get("PUBSUB_EMULATOR_HOST")
-        if host:
-            try:
-                with urllib.request.urlopen(f"http://{host}/", timeout=timeout / 5):
-                    pass
-            except (urllib.error.URLError, OSError) as exc:
-                raise SinkError(
-                    f"the Pub/Sub emulator at {host} does not answer ({exc}); "
-                    "start it with `make emulator-start`"
-                ) from None
+        try:
+            pubsub_admin.require_emulator_answers(timeout / 5)
+        except pubsub_admin.Unreachable as exc:
+            raise SinkError(str(exc)) from None
         try:
             self.client.get_topic(request={"topic": self.topic}, timeout=timeout)
         except exceptions.NotFound:

@@ -14,49 +14,21 @@ import pytest
 
 from expedientes import contract
 from generator import commands
-from tests.dbt_runner import dbt, query
+from tests.dbt_runner import (
+    CUANTIAS,
+    DURATIONS,
+    ESTADOS,
+    LANDED,
+    MASTER,
+    TRANSITIONS,
+    dbt,
+    query,
+    snapshot,
+)
 from tests.landing import land
 
 pytestmark = pytest.mark.dbt
 AS_OF = datetime(2026, 12, 1, 23, 59, 59, tzinfo=UTC)
-
-MASTER = """
-    select ref, procedimiento, juzgado, estado_actual, cuantia_actual, n_estados, n_cuantias,
-        fecha_demanda, estado_desde, last_event_ts,
-        cast(historial_estados as varchar), cast(historial_cuantias as varchar)
-    from main.expedientes order by ref
-"""
-ESTADOS = (
-    "select ref, estado, event_id, entered_at, state_order "
-    "from main.fct_expediente_estados order by 1, 2"
-)
-CUANTIAS = (
-    "select ref, event_ts, cuantia, is_change from main.fct_expediente_cuantias order by 1, 2"
-)
-TRANSITIONS = (
-    "select ref, from_estado, to_estado, dias, entered_at "
-    "from main.int_expediente_transitions order by 1, 3"
-)
-DURATIONS = "select * from main.mart_estado_durations order by all"
-LANDED = "select dia, n_landed from main.mart_pipeline_health_daily order by dia"
-#: every table dbt writes, every column: what "unchanged" means
-TABLES = (
-    "fct_expediente_estados",
-    "fct_expediente_cuantias",
-    "int_expediente_transitions",
-    "expedientes",
-    "mart_pipeline_health_daily",
-    "mart_dead_letters_daily",
-    "mart_estado_durations",
-    "mart_estado_transitions_daily",
-    "mart_expedientes_by_estado",
-    "mart_expedientes_by_procedimiento",
-    "mart_juzgado_workload",
-)
-
-
-def snapshot(data_dir: Path) -> dict[str, list[tuple]]:
-    return {table: query(data_dir, f"select * from main.{table} order by all") for table in TABLES}
 
 
 def events_with_faults(seed: int) -> list[dict]:

@@ -1,5 +1,8 @@
--- Messages the pipeline rejected, renamed and cast. On the local target an
--- empty dead-letter landing folder reads as an empty, typed relation
+-- Messages the pipeline rejected, renamed and cast, one row per Pub/Sub
+-- message and day of ingestion: a message delivered again (at-least-once, or
+-- the replay from a checkpoint after a crash) counts once. Rows replayed from
+-- files have no message_id and are all kept. On the local target an empty
+-- dead-letter landing folder reads as an empty, typed relation
 -- (landing_relation).
 
 with
@@ -40,6 +43,18 @@ renamed as (
 
     from source
 
+),
+
+deduplicated as (
+
+    select * from renamed
+    qualify
+        message_id is null
+        or row_number() over (
+            partition by ingest_date, message_id
+            order by failed_at asc
+        ) = 1
+
 )
 
-select * from renamed
+select * from deduplicated
