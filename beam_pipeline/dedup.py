@@ -54,33 +54,42 @@ class DropRepeatedEventIdsFn(beam.DoFn):
         seen.clear()
 
 
-class DropRecentlySeenFn(beam.DoFn):
-    """Input: valid events. Output: those whose ``event_id`` was not seen in the last
-    ``ttl_seconds``. The cache is per process and shared by every instance of this step (the
-    DirectRunner deserialises DoFns per bundle), keyed by a token unique to the pipeline."""
+class RecentIds:
+    """The event ids seen in the last ``ttl_seconds`` (at most ``max_ids``), in a cache per
+    process shared by every copy holding the same ``token`` (the DirectRunner deserialises a
+    DoFn per bundle: the copies of one step share the token, another pipeline has its own)."""
 
     _caches: ClassVar[dict[str, OrderedDict]] = {}
     _lock = threading.Lock()
 
-    def __init__(self, ttl_seconds: int, max_ids: int = 1_000_000) -> None:
+    def __init__(self, token: str, ttl_seconds: int, max_ids: int = 1_000_000) -> None:
+        self.token = token
         self.ttl_seconds = ttl_seconds
         self.max_ids = max_ids
-        self.token = uuid.uuid4().hex
-        self.duplicates = Metrics.counter("expedientes", "duplicates")
 
-    def process(self, valid):
-        event_id = valid["event"]["event_id"]
+    def first_time(self, event_id: str) -> bool:
+        """True, and remember it, unless ``event_id`` was seen within the TTL."""
         now = time.monotonic()
         with self._lock:
             seen = self._caches.setdefault(self.token, OrderedDict())
             while seen and (next(iter(seen.values())) < now or len(seen) > self.max_ids):
                 seen.popitem(last=False)
             if event_id in seen:
-                repeated = True
-            else:
-                repeated = False
-                seen[event_id] = now + self.ttl_seconds
-        if repeated:
+                return False
+            seen[event_id] = now + self.ttl_seconds
+            return True
+
+
+class DropRecentlySeenFn(beam.DoFn):
+    """Input: valid events. Output: those whose ``event_id`` was not seen in the last
+    ``ttl_seconds`` (:class:`RecentIds`, per process)."""
+
+    def __init__(self, ttl_seconds: int, max_ids: int = 1_000_000) -> None:
+        self.recent = RecentIds(uuid.uuid4().hex, ttl_seconds, max_ids)
+        self.duplicates = Metrics.counter("expedientes", "duplicates")
+
+    def process(self, valid):
+        if not self.recent.first_time(valid["event"]["event_id"]):
             self.duplicates.inc()
             return
         yield valid

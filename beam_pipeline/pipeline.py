@@ -8,7 +8,9 @@ immutable landing files locally, or to BigQuery in production. Beam ``Metrics`` 
 ``dead_lettered``.
 
 Concepts shown: composite ``PTransform``s, a ``DoFn`` with a tagged dead-letter output, a
-stateful ``DoFn`` with a processing-time timer, a ``PipelineOptions`` subclass.
+stateful ``DoFn`` with a processing-time timer, a ``PipelineOptions`` subclass. Streaming on
+the local runner into the landing folder, the same steps run fused by hand in one ``DoFn``
+(:mod:`beam_pipeline.local_streaming`): that runner does not fuse steps, Dataflow does.
 
 Locally (the emulator running, ``PUBSUB_EMULATOR_HOST`` exported)::
 
@@ -40,6 +42,7 @@ from apache_beam.coders import BytesCoder
 from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
 
 from beam_pipeline.dedup import DeduplicateEvents
+from beam_pipeline.local_streaming import IngestToLanding
 from beam_pipeline.options import ExpedientesOptions, problems
 from beam_pipeline.sinks import WriteBigQueryTables, WriteLandingFiles
 from beam_pipeline.validate import (
@@ -72,14 +75,18 @@ class ReadMessages(beam.PTransform):
                 | "ReadLines" >> beam.io.ReadFromText(o.input_files, coder=BytesCoder())
                 | "LineToMessage" >> beam.Map(from_line)
             )
-        read = beam.io.ReadFromPubSub(
-            subscription=o.input_subscription,
-            topic=o.input_topic,
-            with_attributes=True,
-            # Dataflow drops redeliveries by this attribute; the DirectRunner rejects it.
-            id_label="event_id" if self.on_dataflow else None,
-        )
+        read = pubsub_source(o, self.on_dataflow)
         return pbegin | "ReadPubSub" >> read | "ToMessage" >> beam.Map(from_pubsub)
+
+
+def pubsub_source(o: ExpedientesOptions, on_dataflow: bool) -> beam.io.ReadFromPubSub:
+    return beam.io.ReadFromPubSub(
+        subscription=o.input_subscription,
+        topic=o.input_topic,
+        with_attributes=True,
+        # Dataflow drops redeliveries by this attribute; the DirectRunner rejects it.
+        id_label="event_id" if on_dataflow else None,
+    )
 
 
 class IngestEvents(beam.PTransform):
@@ -112,6 +119,16 @@ def build(pipeline: beam.Pipeline, options: PipelineOptions) -> None:
     o = options.view_as(ExpedientesOptions)
     standard = options.view_as(StandardOptions)
     on_dataflow = "Dataflow" in (standard.runner or "")
+    landing = o.landing_dir or str(settings.data_dir() / "landing")
+    pubsub = bool(o.input_subscription or o.input_topic)
+    if pubsub and o.sink == "local" and not on_dataflow:
+        # the same steps, fused by hand: the local runner does not fuse them (local_streaming)
+        (
+            pipeline
+            | "ReadPubSub" >> pubsub_source(o, on_dataflow)
+            | "IngestToLanding" >> IngestToLanding(landing, o.dedup_ttl_seconds)
+        )
+        return
     outputs = (
         pipeline
         | "Read" >> ReadMessages(o, on_dataflow)
@@ -125,7 +142,6 @@ def build(pipeline: beam.Pipeline, options: PipelineOptions) -> None:
             o.staging_table, o.dead_letter_table, method, bool(standard.streaming)
         )
     else:
-        landing = o.landing_dir or str(settings.data_dir() / "landing")
         outputs | "WriteLanding" >> WriteLandingFiles(landing)
 
 

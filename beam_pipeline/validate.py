@@ -57,10 +57,25 @@ def dead_letter_row(
     }
 
 
+def check(raw: dict) -> tuple[str, dict]:
+    """``(VALID, {"event": dict, "raw": raw})`` for a valid event, ``(DEAD_LETTER, row)`` with
+    the contract's error type and every violation in words otherwise. Never raises."""
+    try:
+        event, violations = contract.parse(raw["data"])
+    except Exception as exc:  # a bug in validation must not lose the message
+        return DEAD_LETTER, dead_letter_row(
+            raw, "validation_error", repr(exc), traceback.format_exc()
+        )
+    if violations:
+        return DEAD_LETTER, dead_letter_row(
+            raw, violations[0].error_type, contract.describe(violations)
+        )
+    return VALID, {"event": event, "raw": raw}
+
+
 class ParseEventFn(beam.DoFn):
     """Input: a raw message dict. Main output: ``{"event": dict, "raw": raw}`` for a valid
-    event; tagged output ``dead_letter``: a dead-letter row with the contract's error type and
-    every violation in words. Never raises on a message."""
+    event; tagged output ``dead_letter``: a dead-letter row (see :func:`check`)."""
 
     def __init__(self) -> None:
         self.read = Metrics.counter("expedientes", "read")
@@ -69,26 +84,14 @@ class ParseEventFn(beam.DoFn):
 
     def process(self, raw: dict):
         self.read.inc()
-        try:
-            event, violations = contract.parse(raw["data"])
-        except Exception as exc:  # a bug in validation must not lose the message
-            self.invalid.inc()
-            Metrics.counter("expedientes", "invalid_validation_error").inc()
-            yield TaggedOutput(
-                DEAD_LETTER,
-                dead_letter_row(raw, "validation_error", repr(exc), traceback.format_exc()),
-            )
+        tag, row = check(raw)
+        if tag == VALID:
+            self.valid.inc()
+            yield row
             return
-        if violations:
-            self.invalid.inc()
-            Metrics.counter("expedientes", f"invalid_{violations[0].error_type}").inc()
-            yield TaggedOutput(
-                DEAD_LETTER,
-                dead_letter_row(raw, violations[0].error_type, contract.describe(violations)),
-            )
-            return
-        self.valid.inc()
-        yield {"event": event, "raw": raw}
+        self.invalid.inc()
+        Metrics.counter("expedientes", f"invalid_{row['error_type']}").inc()
+        yield TaggedOutput(DEAD_LETTER, row)
 
 
 class ValidateEvents(beam.PTransform):

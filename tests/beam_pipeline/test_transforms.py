@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 
 import apache_beam as beam
+from apache_beam.io.gcp.pubsub import PubsubMessage
 from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
 from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.test_stream import TestStream
 from apache_beam.testing.util import assert_that, equal_to
 
 from beam_pipeline.dedup import DeduplicateEvents
+from beam_pipeline.local_streaming import IngestToLanding
+from beam_pipeline.pipeline import counters
 from beam_pipeline.validate import DEAD_LETTER, VALID, AddIngestMetadata, ValidateEvents, from_line
 from expedientes import contract, tables
 
@@ -168,3 +172,39 @@ def test_validation_does_not_depend_on_window_or_arrival_order() -> None:
             equal_to(["invalid_json"]),
             label="Dead",
         )
+
+
+def test_the_fused_local_streaming_step_lands_what_the_composite_graph_lands(
+    tmp_path: Path,
+) -> None:
+    """IngestToLanding (one DoFn for the DirectRunner) against ValidateEvents + dedup +
+    metadata: the same staging rows but for ingestion times, the same dead letters."""
+    payloads = [p.read_bytes() for p in INVALID + VALID_FILES]
+    payloads.append(VALID_FILES[0].read_bytes())  # a redelivery
+    messages = [
+        PubsubMessage(data, {"n": str(i)}, message_id=str(i), publish_time=datetime(2026, 1, 1))
+        for i, data in enumerate(payloads)
+    ]
+    pipeline = batch_pipeline()
+    pipeline | beam.Create(messages) | IngestToLanding(str(tmp_path), dedup_ttl_seconds=60)
+    result = pipeline.run()
+    result.wait_until_finish()
+
+    def rows(table: str) -> list[dict]:
+        return [
+            json.loads(line)
+            for path in sorted((tmp_path / table).rglob("*.jsonl"))
+            for line in path.read_text().splitlines()
+        ]
+
+    staged, dead = rows("staging"), rows("dead_letter")
+    assert sorted(r["event_id"] for r in staged) == sorted(
+        json.loads(p.read_text())["event_id"] for p in VALID_FILES
+    )
+    assert all(set(r) == set(tables.duckdb_columns(tables.STAGING)) for r in staged)
+    assert sorted(r["error_type"] for r in dead) == sorted(p.name.split("__")[0] for p in INVALID)
+    assert all(r["message_id"] and r["publish_time"] for r in staged + dead)
+    found = counters(result)
+    assert found["read"] == len(payloads) == found["valid"] + found["invalid"]
+    assert (found["duplicates"], found["written"]) == (1, len(VALID_FILES))
+    assert found["dead_lettered"] == len(INVALID)
