@@ -24,6 +24,7 @@ from generator.faults import FaultPlan
 from generator.publisher import (
     ORDERING_CHOICES,
     JsonlSink,
+    ProcessPubSubSink,
     PubSubSink,
     SinkError,
     summary_json,
@@ -221,7 +222,9 @@ def _sinks(args: argparse.Namespace, publish: bool) -> list:
     if args.out is not None:
         sinks.append(JsonlSink(args.out))
     if publish:
-        sink = PubSubSink(topic_path(args.topic, args.project), ordering=args.ordering)
+        # unpaced loads publish from a process of their own (ProcessPubSubSink)
+        kind = PubSubSink if getattr(args, "rate", None) else ProcessPubSubSink
+        sink = kind(topic_path(args.topic, args.project), ordering=args.ordering)
         sink.check_reachable()
         sinks.append(sink)
     return sinks

