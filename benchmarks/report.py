@@ -205,31 +205,30 @@ def analysis(results: dict) -> list[str]:
     if any(goal.startswith("publish") for goal in missed):
         profile = next(iter(stages["publish"].values())).get("generator_profile", [])
         lines += [
-            "- **Publish.** The generator computes each event (the next legal state from its "
-            "heap of open cases, a UUIDv5 id, the JSON body, fault injection) in the same "
-            "Python process as the client's batching threads, which then wait for the GIL. "
-            "Generating in bursts of 1,000 events (`generator/emit.py`) took it from about "
-            "4,600 to about 6,800 events/s here; the rest is the generation itself. cProfile of "
-            "a generator run, most own time:",
+            "- **Publish.** Unpaced loads already publish from a child process "
+            "(`ProcessPubSubSink`), so generation and the client's batching threads no longer "
+            "share one GIL (in one process the generator reached 40-47 % of the bare client). "
+            "What remains is generating each event (the next legal state from a heap of open "
+            "cases, a UUIDv5 id, the JSON body, fault injection) and pickling it through the "
+            "pipe. cProfile of a generator run, most own time:",
             *_top(profile),
-            "  What would close it: generate in a second process feeding the publisher through "
-            "a queue, or publish from several processes (each with its own client).",
+            "  What would close it: several publisher processes (each with its own client), "
+            "or a cheaper event id than UUIDv5.",
         ]
     if any(goal.startswith("streaming") for goal in missed):
         profile = stages["pipeline"]["streaming"].get("pipeline_profile", [])
         lines += [
-            "- **Streaming.** The DirectRunner's Pub/Sub reader pulls 10 messages per bundle, "
-            "and for every bundle and every `ParDo` the BundleBasedDirectRunner round-trips "
-            "the `DoFn` through pickle and rebuilds its invoker, inspecting signatures "
-            "(`get_dofn_specs`, `inspect.signature`). The ceiling runs one `ParDo` per bundle; "
-            "the pipeline runs five (to message, validate, deduplicate, add metadata, write), "
-            "so its per-bundle overhead is about three times larger. py-spy of a draining "
+            "- **Streaming.** The DirectRunner's Pub/Sub reader hands out 10 messages per "
+            "bundle, and for every bundle and every `ParDo` it round-trips the `DoFn` through "
+            "pickle and rebuilds its invoker. The local path already runs as one `DoFn` after "
+            "the read (`beam_pipeline/local_streaming.py`; unfused, six steps ran at about a "
+            "third of the ceiling), so what remains is the work itself: validation, JSON "
+            "encoding, and one fsynced file per bundle and table. py-spy of a draining "
             "pipeline, most own samples:",
             *_top(profile),
-            "  What would close it: fewer steps on the local path (folding the message "
-            "conversion into validation and the metadata into the writer), or a local runner "
-            "with larger bundles. On Dataflow the steps are fused and this overhead does not "
-            "exist; the latency goal, which matters for a live dashboard, is met with room.",
+            "  What would close it: a local runner with larger bundles (fewer files and "
+            "fsyncs). On Dataflow the steps are fused by the runner and this overhead does "
+            "not exist; the latency goal, which matters for a live dashboard, is met with room.",
         ]
     if "dbt" in stages:
         dbt = stages["dbt"]

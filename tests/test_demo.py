@@ -105,6 +105,20 @@ def test_the_demo_reconciles_and_a_second_one_continues(tmp_path: Path) -> None:
     assert leftovers(data_dir, port) == []
 
 
+def _deliverable_sigint() -> None:
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def _signal_state(pid: int) -> str:
+    """The process's ignored/blocked/caught signal masks (for a failure message)."""
+    try:
+        lines = Path(f"/proc/{pid}/status").read_text().splitlines()
+    except OSError:
+        return "(no /proc)"
+    return " ".join(line for line in lines if line.startswith(("SigIgn", "SigBlk", "SigCgt")))
+
+
 def test_ctrl_c_stops_everything_the_demo_started(tmp_path: Path) -> None:
     require_emulator()
     data_dir = tmp_path / "data"
@@ -117,6 +131,8 @@ def test_ctrl_c_stops_everything_the_demo_started(tmp_path: Path) -> None:
             env={**os.environ, "EXPEDIENTES_DATA_DIR": str(data_dir)},
             stdout=handle,
             stderr=subprocess.STDOUT,
+            # as in a terminal: whatever this test process inherited, Ctrl-C is delivered
+            preexec_fn=_deliverable_sigint,
         )
     try:
         deadline = time.monotonic() + 300
@@ -124,8 +140,9 @@ def test_ctrl_c_stops_everything_the_demo_started(tmp_path: Path) -> None:
             assert proc.poll() is None, log.read_text()[-3000:]
             time.sleep(0.5)
         time.sleep(5)  # mid-stream: pipeline, generator and a dbt build are running
+        signals = _signal_state(proc.pid)
         proc.send_signal(signal.SIGINT)
-        assert proc.wait(timeout=120) == 130, log.read_text()[-3000:]
+        assert proc.wait(timeout=120) == 130, f"{signals}\n{log.read_text()[-3000:]}"
     finally:
         if proc.poll() is None:
             proc.kill()
