@@ -107,19 +107,28 @@ def landed_dead_letters(since: datetime | None = None, landing: Path | None = No
     return _count(folder, tables.DEAD_LETTER, aggregate, "failed_at", since)
 
 
+def has_landed_files(folder: Path) -> bool:
+    return folder.is_dir() and any(folder.rglob("*.jsonl"))
+
+
+def landing_scan(folder: Path, table: str) -> str:
+    """The DuckDB relation reading every landed file of ``table`` under ``folder``, with the
+    contract's column types and the ``ingest_date`` folders as a column."""
+    return (
+        f"read_json({_landing_glob(folder)}, format = 'newline_delimited', "
+        f"hive_partitioning = true, columns = {tables.landing_struct_pack(table)})"
+    )
+
+
 def _count(folder: Path, table: str, aggregate: str, time_column: str, since) -> int:
-    if not folder.is_dir() or not any(folder.rglob("*.jsonl")):
+    if not has_landed_files(folder):
         return 0
     where = ""
     params: list = []
     if since is not None:
         where = f" where {time_column} >= ? and ingest_date >= ?"
         params = [since, since.date()]
-    sql = (
-        f"select {aggregate} from read_json({_landing_glob(folder)}, "
-        "format = 'newline_delimited', hive_partitioning = true, "
-        f"columns = {tables.landing_struct_pack(table)}){where}"
-    )
+    sql = f"select {aggregate} from {landing_scan(folder, table)}{where}"
     with duckdb.connect() as con:
         con.execute("set TimeZone = 'UTC'")
         return con.execute(sql, params).fetchone()[0]

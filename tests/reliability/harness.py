@@ -27,7 +27,7 @@ from pathlib import Path
 
 import duckdb
 
-from expedientes import pubsub_admin, tables
+from expedientes import pubsub_admin, tables, warehouse
 from expedientes.live import start_pipeline
 from expedientes.processes import Child, Children
 from generator import commands
@@ -170,15 +170,12 @@ def messages_for(events: Iterable[dict]) -> list[Message]:
 
 
 def _read(folder: Path, table: str, columns: str) -> list[tuple]:
-    if not folder.is_dir() or not any(folder.rglob("*.jsonl")):
+    if not warehouse.has_landed_files(folder):
         return []
-    sql = (
-        f"select {columns} from read_json({tables.sql_string(str(folder / '**' / '*.jsonl'))}, "
-        "format = 'newline_delimited', hive_partitioning = true, "
-        f"columns = {tables.landing_struct_pack(table)})"
-    )
     with duckdb.connect() as con:
-        return con.execute(sql).fetchall()
+        return con.execute(
+            f"select {columns} from {warehouse.landing_scan(folder, table)}"
+        ).fetchall()
 
 
 def staged_ids(data_dir: Path) -> list[str]:

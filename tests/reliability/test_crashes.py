@@ -11,7 +11,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from expedientes import recovery
+from expedientes import live, recovery
 from tests.conftest import REPO
 from tests.dbt_runner import MASTER, query
 from tests.landing import land
@@ -25,19 +25,6 @@ from tests.reliability.harness import (
     staged_ids,
     wait_for_landing,
 )
-
-
-def _wait_until_quiet(data_dir: Path, quiet: float = 3.0, timeout: float = 120.0) -> int:
-    """Distinct staged events once nothing new has landed for ``quiet`` seconds."""
-    last, since, deadline = -1, time.monotonic(), time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        now = len(staged_ids(data_dir))
-        if now != last:
-            last, since = now, time.monotonic()
-        elif time.monotonic() - since >= quiet:
-            break
-        time.sleep(0.2)
-    return len(set(staged_ids(data_dir)))
 
 
 def test_a_pipeline_killed_mid_stream_recovers_everything_on_restart(
@@ -55,8 +42,8 @@ def test_a_pipeline_killed_mid_stream_recovers_everything_on_restart(
 
         # what at-most-once costs: a restart that does not seek back never sees the messages
         # the killed pipeline had acked and not written
-        pipeline.start(recover=False)
-        without_recovery = _wait_until_quiet(data_dir)
+        live.wait_until_quiet(pipeline.start(recover=False))
+        without_recovery = len(set(staged_ids(data_dir)))
         pipeline.stop()
 
         # the real restart seeks back to the checkpoint: everything since is delivered again
